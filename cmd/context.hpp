@@ -1,0 +1,37 @@
+// Shared state of one `harperrt` invocation: what the subcommands read from the global
+// options and where they leave their exit code (DESIGN.md §8 lists the codes).
+#pragma once
+
+#include <CLI/CLI.hpp>
+
+#include <string>
+
+namespace harperrt::cmd {
+
+// Exit codes of DESIGN.md §8, the contract scripts rely on.
+enum ExitCode : int {
+    exit_ok = 0,
+    exit_failure = 1,
+    exit_usage = 2,
+    exit_not_found = 3,
+    exit_timeout = 4,
+    exit_cannot_connect = 5,
+    exit_not_authorized = 6,
+};
+
+struct Context {
+    int exit_code = exit_ok;
+};
+
+// One per subcommand file (cmd/<name>.cpp).
+void add_serve_command(CLI::App& app, Context& ctx);
+void add_sub_command(CLI::App& app, Context& ctx);
+void add_pub_command(CLI::App& app, Context& ctx);
+void add_get_command(CLI::App& app, Context& ctx);
+void add_put_command(CLI::App& app, Context& ctx);
+void add_config_command(CLI::App& app, Context& ctx);
+
+// Says on stderr that `name` is not implemented yet; returns exit_failure.
+int not_implemented(const std::string& name);
+
+}  // namespace harperrt::cmd

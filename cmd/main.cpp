@@ -1,0 +1,56 @@
+// harperrt: the one binary. `serve` runs the daemon; `sub`, `pub`, `get`, `put` talk to it
+// over MQTT; `config` writes, checks and explains harperrt.yaml.
+#include "cmd/context.hpp"
+
+#include <fmt/core.h>
+
+#include <cstdio>
+
+#ifndef HARPERRT_VERSION
+#define HARPERRT_VERSION "0.0.0"
+#endif
+
+namespace harperrt::cmd {
+
+int not_implemented(const std::string& name) {
+    fmt::print(stderr, "harperrt {}: not implemented yet\n", name);
+    return exit_failure;
+}
+
+}  // namespace harperrt::cmd
+
+int main(int argc, char** argv) {
+    using namespace harperrt::cmd;
+    Context ctx;
+    CLI::App app{"harperrt: a database that speaks MQTT (SQLite record store + MQTT 3.1.1/5.0 broker)",
+                 "harperrt"};
+    // `-h` is the host in sub/pub/get/put, as in mosquitto's clients: help is --help only.
+    app.set_help_flag("--help", "Print this help and exit");
+    app.set_version_flag("--version", std::string("harperrt ") + HARPERRT_VERSION);
+    app.require_subcommand(1);
+    app.footer(
+        "Examples:\n"
+        "  harperrt serve                          # daemon on 127.0.0.1:1883, data in ./data\n"
+        "  harperrt put Sensor/1 '{\"temp\":21}'     # replace record 1 of table Sensor\n"
+        "  harperrt get Sensor/1                   # print it\n"
+        "  harperrt sub -t 'Sensor/#'              # every record, then every change\n");
+
+    add_serve_command(app, ctx);
+    add_sub_command(app, ctx);
+    add_pub_command(app, ctx);
+    add_get_command(app, ctx);
+    add_put_command(app, ctx);
+    add_config_command(app, ctx);
+
+    try {
+        app.parse(argc, argv);
+    } catch (const CLI::CallForHelp& e) {
+        return app.exit(e);
+    } catch (const CLI::CallForVersion& e) {
+        return app.exit(e);
+    } catch (const CLI::ParseError& e) {
+        app.exit(e);
+        return exit_usage;
+    }
+    return ctx.exit_code;
+}

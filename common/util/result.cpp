@@ -1,0 +1,2 @@
+// Anchors the util sources in harperrt_core; Result<T> itself is header-only.
+#include "common/util/result.hpp"

@@ -1,0 +1,2 @@
+// Anchors harperrt_daemon until the server lands (issue: the broker).
+namespace harperrt::daemon {}
