@@ -1,0 +1,155 @@
+#include "common/net/stream_impl.hpp"
+
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
+#include <boost/beast/core/buffers_prefix.hpp>
+#include <boost/beast/websocket/error.hpp>
+
+#include <openssl/x509.h>
+
+#include <array>
+
+namespace harperrt::net {
+
+namespace beast = boost::beast;
+namespace websocket = beast::websocket;
+
+namespace {
+
+template <class T>
+tcp::socket& lowest(T& s) {
+    if constexpr (std::is_same_v<T, tcp::socket>) return s;
+    else if constexpr (std::is_same_v<T, TlsStream>) return s.next_layer();
+    else if constexpr (std::is_same_v<T, WsStream>) return s.next_layer();
+    else return s.next_layer().next_layer();
+}
+
+Stream wrap(std::unique_ptr<Stream::Impl> impl) {
+    error_code ignored;
+    lowest_socket(*impl).set_option(tcp::no_delay(true), ignored);
+    return Stream(std::move(impl));
+}
+
+}  // namespace
+
+tcp::socket& lowest_socket(Stream::Impl& impl) {
+    return std::visit([](auto& s) -> tcp::socket& { return lowest(s); }, impl.s);
+}
+
+Stream make_tcp_stream(tcp::socket socket) {
+    return wrap(std::make_unique<Stream::Impl>(std::move(socket)));
+}
+Stream make_tls_stream(TlsStream stream) {
+    return wrap(std::make_unique<Stream::Impl>(std::move(stream)));
+}
+Stream make_ws_stream(WsStream stream, Stream::UpgradeInfo info) {
+    stream.binary(true);
+    auto impl = std::make_unique<Stream::Impl>(std::move(stream));
+    impl->upgrade = std::move(info);
+    return wrap(std::move(impl));
+}
+Stream make_wss_stream(WssStream stream, Stream::UpgradeInfo info) {
+    stream.binary(true);
+    auto impl = std::make_unique<Stream::Impl>(std::move(stream));
+    impl->upgrade = std::move(info);
+    return wrap(std::move(impl));
+}
+
+Stream::Stream(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+Stream::Stream(Stream&&) noexcept = default;
+Stream& Stream::operator=(Stream&&) noexcept = default;
+Stream::~Stream() = default;
+
+Transport Stream::transport() const { return static_cast<Transport>(impl_->s.index()); }
+
+asio::any_io_executor Stream::get_executor() const {
+    return std::visit([](auto& s) { return asio::any_io_executor(s.get_executor()); }, impl_->s);
+}
+
+asio::awaitable<std::size_t> Stream::async_read_some(asio::mutable_buffer buf, error_code& ec) {
+    auto token = asio::redirect_error(asio::use_awaitable, ec);
+    switch (impl_->s.index()) {
+    case 0: co_return co_await std::get<0>(impl_->s).async_read_some(buf, token);
+    case 1: co_return co_await std::get<1>(impl_->s).async_read_some(buf, token);
+    case 2: {
+        auto& ws = std::get<2>(impl_->s);
+        const auto n = co_await ws.async_read_some(buf, token);
+        if (ec == websocket::error::closed) ec = asio::error::eof;
+        if (!ec && ws.got_text()) ec = asio::error::invalid_argument;  // MQTT needs binary frames
+        co_return ec ? 0 : n;
+    }
+    default: {
+        auto& ws = std::get<3>(impl_->s);
+        const auto n = co_await ws.async_read_some(buf, token);
+        if (ec == websocket::error::closed) ec = asio::error::eof;
+        if (!ec && ws.got_text()) ec = asio::error::invalid_argument;
+        co_return ec ? 0 : n;
+    }
+    }
+}
+
+asio::awaitable<void> Stream::async_write(std::span<const asio::const_buffer> bufs, error_code& ec) {
+    auto token = asio::redirect_error(asio::use_awaitable, ec);
+    switch (impl_->s.index()) {
+    case 0: co_await asio::async_write(std::get<0>(impl_->s), bufs, token); break;
+    case 1: co_await asio::async_write(std::get<1>(impl_->s), bufs, token); break;
+    case 2: co_await std::get<2>(impl_->s).async_write(bufs, token); break;
+    default: co_await std::get<3>(impl_->s).async_write(bufs, token); break;
+    }
+}
+
+asio::awaitable<void> Stream::async_shutdown() {
+    error_code ec;
+    auto token = asio::redirect_error(asio::use_awaitable, ec);
+    switch (impl_->s.index()) {
+    case 1: co_await std::get<1>(impl_->s).async_shutdown(token); break;
+    case 2: co_await std::get<2>(impl_->s).async_close(websocket::close_code::normal, token); break;
+    case 3: co_await std::get<3>(impl_->s).async_close(websocket::close_code::normal, token); break;
+    default: break;
+    }
+    lowest_socket(*impl_).shutdown(tcp::socket::shutdown_send, ec);
+}
+
+void Stream::close() {
+    if (impl_->closed) return;
+    impl_->closed = true;
+    error_code ignored;
+    auto& sock = lowest_socket(*impl_);
+    sock.shutdown(tcp::socket::shutdown_both, ignored);
+    sock.close(ignored);
+}
+
+std::string Stream::remote_endpoint() const {
+    error_code ec;
+    const auto ep = lowest_socket(*impl_).remote_endpoint(ec);
+    if (ec) return {};
+    const auto addr = ep.address();
+    return (addr.is_v6() ? "[" + addr.to_string() + "]" : addr.to_string()) + ":" + std::to_string(ep.port());
+}
+
+std::string Stream::remote_address() const {
+    error_code ec;
+    const auto ep = lowest_socket(*impl_).remote_endpoint(ec);
+    return ec ? std::string{} : ep.address().to_string();
+}
+
+std::optional<std::string> Stream::peer_common_name() const {
+    SSL* ssl = nullptr;
+    if (auto* t = std::get_if<TlsStream>(&impl_->s)) ssl = t->native_handle();
+    else if (auto* w = std::get_if<WssStream>(&impl_->s)) ssl = w->next_layer().native_handle();
+    if (ssl == nullptr || SSL_get_verify_result(ssl) != X509_V_OK) return std::nullopt;
+    X509* cert = SSL_get1_peer_certificate(ssl);
+    if (cert == nullptr) return std::nullopt;
+    std::optional<std::string> cn;
+    std::array<char, 256> buf{};
+    const int n = X509_NAME_get_text_by_NID(X509_get_subject_name(cert), NID_commonName, buf.data(),
+                                            static_cast<int>(buf.size()));
+    if (n > 0) cn.emplace(buf.data(), static_cast<std::size_t>(n));
+    X509_free(cert);
+    return cn;
+}
+
+const Stream::UpgradeInfo& Stream::upgrade_info() const { return impl_->upgrade; }
+
+}  // namespace harperrt::net

@@ -1,0 +1,75 @@
+// net::Stream: one connected byte stream, whatever carries it (TCP, TLS, WebSocket,
+// secure WebSocket). Sessions and the client read and write MQTT bytes through it and
+// never see the transport. WebSocket binary messages are presented as one byte stream:
+// MQTT packets need not be aligned on frames (MQTT v5 §6 [MQTT-6.0.0-2]).
+//
+// Thread-safety: like an Asio socket: one read and one write may be outstanding at once,
+// started from the stream's executor (the connection's strand).
+#pragma once
+
+#include <utility>  // Boost 1.74 awaitable.hpp uses std::exchange without including it
+
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/buffer.hpp>
+#include <boost/system/error_code.hpp>
+
+#include <cstddef>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+
+namespace harperrt::net {
+
+namespace asio = boost::asio;
+using error_code = boost::system::error_code;
+
+enum class Transport { tcp, tls, ws, wss };
+
+class Stream {
+public:
+    struct Impl;  // defined in stream_impl.hpp (the only header that needs TLS and Beast)
+
+    explicit Stream(std::unique_ptr<Impl> impl);
+    Stream(Stream&&) noexcept;
+    Stream& operator=(Stream&&) noexcept;
+    ~Stream();
+
+    Transport transport() const;
+    asio::any_io_executor get_executor() const;
+
+    // Reads at least one byte into `buf`; on failure sets `ec` (EOF and a peer's
+    // WebSocket close are asio::error::eof) and returns 0.
+    asio::awaitable<std::size_t> async_read_some(asio::mutable_buffer buf, error_code& ec);
+
+    // Writes every byte of `bufs` (one gather write on TCP); sets `ec` on failure.
+    asio::awaitable<void> async_write(std::span<const asio::const_buffer> bufs, error_code& ec);
+
+    // Graceful end: TLS close_notify, WebSocket close frame, then TCP shutdown(send).
+    // Errors are ignored: the peer may already be gone.
+    asio::awaitable<void> async_shutdown();
+
+    // Abortive close; cancels outstanding operations. Safe to call more than once.
+    void close();
+
+    // "address:port" of the peer ("" once closed), and its address alone.
+    std::string remote_endpoint() const;
+    std::string remote_address() const;
+
+    // The verified TLS client certificate's subject CN, when there is one.
+    std::optional<std::string> peer_common_name() const;
+
+    // Application data a transport carried (e.g. the WebSocket upgrade's headers).
+    struct UpgradeInfo {
+        std::string content_type;   // the upgrade's Content-Type header
+        std::string accept;         // the upgrade's Accept header
+        std::string authorization;  // the upgrade's Authorization header
+    };
+    const UpgradeInfo& upgrade_info() const;
+
+private:
+    std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace harperrt::net

@@ -1,0 +1,40 @@
+// The concrete transports behind net::Stream. Include this only where streams are made
+// (listeners, HTTP upgrade, client connect): it pulls in OpenSSL and Beast.
+#pragma once
+
+#include "common/net/stream.hpp"
+
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl/stream.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/websocket/ssl.hpp>
+#include <boost/beast/websocket/stream.hpp>
+
+#include <variant>
+
+namespace harperrt::net {
+
+using tcp = asio::ip::tcp;
+using TlsStream = asio::ssl::stream<tcp::socket>;
+using WsStream = boost::beast::websocket::stream<tcp::socket>;
+using WssStream = boost::beast::websocket::stream<TlsStream>;
+
+struct Stream::Impl {
+    std::variant<tcp::socket, TlsStream, WsStream, WssStream> s;
+    UpgradeInfo upgrade;
+    bool closed = false;
+
+    template <class S>
+    explicit Impl(S&& stream) : s(std::forward<S>(stream)) {}
+};
+
+// Each wraps a connected (and, for TLS/WS, handshaken) stream. TCP_NODELAY is set.
+Stream make_tcp_stream(tcp::socket socket);
+Stream make_tls_stream(TlsStream stream);
+Stream make_ws_stream(WsStream stream, Stream::UpgradeInfo info);
+Stream make_wss_stream(WssStream stream, Stream::UpgradeInfo info);
+
+// The lowest-layer socket of any transport (for options and endpoints).
+tcp::socket& lowest_socket(Stream::Impl& impl);
+
+}  // namespace harperrt::net
