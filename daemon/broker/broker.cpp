@@ -1,0 +1,232 @@
+#include "daemon/broker/broker.hpp"
+
+#include "daemon/session/connection.hpp"
+#include "daemon/session/session.hpp"
+
+#include "common/mqtt/reason_code.hpp"
+#include "common/topic/errc.hpp"
+#include "common/util/log.hpp"
+
+#include <boost/asio/steady_timer.hpp>
+
+#include <fmt/format.h>
+
+#include <limits>
+
+namespace harperrt::daemon::broker {
+
+namespace asio = boost::asio;
+
+namespace {
+constexpr std::uint32_t never_expires = std::numeric_limits<std::uint32_t>::max();
+
+// Runs `fn` after `delay` on the io_context.
+template <class F>
+void after(asio::io_context& io, std::chrono::seconds delay, F fn) {
+    auto timer = std::make_shared<asio::steady_timer>(io, delay);
+    timer->async_wait([timer, fn = std::move(fn)](const boost::system::error_code& ec) mutable {
+        if (!ec) fn();
+    });
+}
+}  // namespace
+
+Broker::Broker(const config::Config& config, asio::io_context& io, store::Store& store)
+    : config_(config), io_(io), records_(config, store) {}
+
+std::size_t Broker::publish(const MessagePtr& msg) {
+    if (msg->retain && !msg->record) retained_.store(msg);
+    return router_.publish(msg);
+}
+
+bool Broker::add_connection(const std::shared_ptr<session::Connection>& conn) {
+    std::scoped_lock lock(mu_);
+    if (connections_.size() >= config_.mqtt.limits.max_connections) return false;
+    connections_.emplace(conn.get(), conn);
+    return true;
+}
+
+void Broker::remove_connection(const session::Connection* conn) {
+    std::scoped_lock lock(mu_);
+    connections_.erase(conn);
+}
+
+std::size_t Broker::connection_count() const {
+    std::scoped_lock lock(mu_);
+    return connections_.size();
+}
+
+void Broker::close_all_connections() {
+    std::vector<std::shared_ptr<session::Connection>> all;
+    {
+        std::scoped_lock lock(mu_);
+        for (auto& [ptr, weak] : connections_)
+            if (auto c = weak.lock()) all.push_back(std::move(c));
+    }
+    for (auto& c : all) c->close(mqtt::ReasonCode::server_shutting_down);
+}
+
+std::pair<std::shared_ptr<session::Session>, bool> Broker::open_session(
+    const std::string& client_id, bool clean_start, const std::shared_ptr<session::Connection>& conn) {
+    std::shared_ptr<session::Connection> previous;
+    std::shared_ptr<session::Session> discarded;
+    std::shared_ptr<session::Session> session;
+    bool present = false;
+    {
+        std::scoped_lock lock(mu_);
+        auto& owner = owners_[client_id];
+        previous = owner.lock();
+        owner = conn;
+        auto& slot = sessions_[client_id];
+        if (slot && clean_start) {
+            discarded = std::move(slot);
+            slot.reset();
+        }
+        present = slot != nullptr;
+        if (!slot) slot = std::make_shared<session::Session>(client_id, config_.mqtt.limits.max_queued_messages);
+        session = slot;
+    }
+    if (discarded) {
+        for (const auto& [filter, info] : discarded->subscriptions())
+            if (auto f = topic::parse_subscription(filter)) router_.unsubscribe(*f, client_id);
+        discarded->clear();
+    }
+    if (previous && previous.get() != conn.get()) {
+        log::info("client {}: session taken over by {}", client_id, conn->remote());
+        previous->close(mqtt::ReasonCode::session_taken_over);  // v5 [MQTT-3.1.4-3]
+    }
+    return {session, present};
+}
+
+void Broker::on_connection_closed(session::Connection& conn, bool publish_will) {
+    remove_connection(&conn);
+    auto& st = conn.state();
+    if (!st.connected) return;
+    Stats::add(stats_.clients_connected, static_cast<std::uint64_t>(-1));
+    auto session = st.session;
+    session->detach(&conn);
+    bool still_owner = false;
+    {
+        std::scoped_lock lock(mu_);
+        auto it = owners_.find(st.client_id);
+        if (it != owners_.end()) {
+            auto owner = it->second.lock();
+            still_owner = !owner || owner.get() == &conn;
+            if (still_owner) owners_.erase(it);
+        }
+    }
+    log::debug("client {} ({}) disconnected", st.client_id, conn.remote());
+    const auto generation = session->generation.load();
+    const std::uint32_t expiry = still_owner ? st.session_expiry_interval : never_expires;
+
+    if (publish_will && st.will) {
+        auto will = std::move(*st.will);
+        st.will.reset();
+        // The will goes after its delay, or when the session ends if that is sooner
+        // (v5 §3.1.3.2.2); a reconnect before then cancels it.
+        std::uint32_t delay = will.properties.will_delay_interval.value_or(0);
+        if (expiry != never_expires) delay = std::min(delay, expiry);
+        if (delay == 0) {
+            send_will(st.client_id, std::move(will));
+        } else {
+            after(io_, std::chrono::seconds(delay), [this, session, generation, id = st.client_id, will]() mutable {
+                if (session->generation.load() == generation && !session->attached()) send_will(id, std::move(will));
+            });
+        }
+    }
+    if (!still_owner) return;
+    if (expiry == 0) {
+        end_session(st.client_id, generation);
+    } else if (expiry != never_expires) {
+        after(io_, std::chrono::seconds(expiry), [this, id = st.client_id, generation] {
+            end_session(id, generation);
+        });
+    }
+}
+
+void Broker::end_session(const std::string& client_id, std::uint64_t generation) {
+    std::shared_ptr<session::Session> session;
+    {
+        std::scoped_lock lock(mu_);
+        auto it = sessions_.find(client_id);
+        if (it == sessions_.end() || it->second->generation.load() != generation || it->second->attached()) return;
+        session = std::move(it->second);
+        sessions_.erase(it);
+    }
+    for (const auto& [filter, info] : session->subscriptions())
+        if (auto f = topic::parse_subscription(filter)) router_.unsubscribe(*f, client_id);
+    session->clear();
+    Stats::add(stats_.clients_expired);
+    log::debug("client {}: session ended", client_id);
+}
+
+void Broker::send_will(const std::string& client_id, mqtt::Will will) {
+    auto msg = std::make_shared<Message>();
+    msg->topic = std::move(will.topic);
+    msg->payload = std::move(will.payload);
+    msg->qos = will.qos;
+    msg->retain = will.retain;
+    auto& p = will.properties;
+    msg->properties.payload_format_indicator = p.payload_format_indicator;
+    msg->properties.content_type = std::move(p.content_type);
+    msg->properties.response_topic = std::move(p.response_topic);
+    msg->properties.correlation_data = std::move(p.correlation_data);
+    msg->properties.user_properties = std::move(p.user_properties);
+    if (p.message_expiry_interval) msg->expires_at = Clock::now() + std::chrono::seconds(*p.message_expiry_interval);
+    msg->origin = client_id;
+    log::debug("client {}: publishing will on {}", client_id, msg->topic);
+    publish(msg);
+}
+
+std::string Broker::assign_client_id() {
+    return fmt::format("harperrt-{:x}-{}",
+                       static_cast<std::uint64_t>(stats_.started.time_since_epoch().count()) & 0xffffff,
+                       next_client_number_.fetch_add(1));
+}
+
+std::size_t Broker::session_count() const {
+    std::scoped_lock lock(mu_);
+    return sessions_.size();
+}
+
+void Broker::publish_sys() {
+    const auto now = Clock::now();
+    auto put = [&](std::string topic, std::string value) {
+        auto msg = std::make_shared<Message>();
+        msg->topic = "$SYS/broker/" + std::move(topic);
+        msg->payload = std::move(value);
+        msg->retain = true;
+        publish(msg);
+    };
+    auto n = [](const std::atomic<std::uint64_t>& c) { return std::to_string(c.load(std::memory_order_relaxed)); };
+    const auto sessions = session_count();
+    const auto connected = stats_.clients_connected.load();
+    put("version", "harperrt " HARPERRT_VERSION_STRING);
+    put("uptime", fmt::format("{} seconds", std::chrono::duration_cast<std::chrono::seconds>(now - stats_.started).count()));
+    put("clients/connected", std::to_string(connected));
+    put("clients/active", std::to_string(connected));
+    put("clients/total", std::to_string(sessions));
+    put("clients/disconnected", std::to_string(sessions > connected ? sessions - connected : 0));
+    put("clients/inactive", std::to_string(sessions > connected ? sessions - connected : 0));
+    put("clients/maximum", n(stats_.clients_maximum));
+    put("clients/expired", n(stats_.clients_expired));
+    put("messages/received", n(stats_.messages_received));
+    put("messages/sent", n(stats_.messages_sent));
+    put("publish/messages/received", n(stats_.publish_received));
+    put("publish/messages/sent", n(stats_.publish_sent));
+    put("publish/messages/dropped", n(stats_.publish_dropped));
+    put("bytes/received", n(stats_.bytes_received));
+    put("bytes/sent", n(stats_.bytes_sent));
+    put("load/bytes/received", n(stats_.bytes_received));
+    put("load/bytes/sent", n(stats_.bytes_sent));
+    put("subscriptions/count", std::to_string(router_.size()));
+    put("retained messages/count", std::to_string(retained_.size()));
+}
+
+mqtt::ReasonCode to_reason_code(const boost::system::error_code& ec, bool for_filter) {
+    if (auto rc = mqtt::as_reason_code(ec)) return *rc;
+    if (ec.category() == topic::topic_category())
+        return for_filter ? mqtt::ReasonCode::topic_filter_invalid : mqtt::ReasonCode::topic_name_invalid;
+    return mqtt::ReasonCode::unspecified_error;
+}
+
+}  // namespace harperrt::daemon::broker

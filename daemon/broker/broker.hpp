@@ -1,0 +1,112 @@
+// Broker: the state all connections share (config, router, sessions, retained messages,
+// statistics) and the packet handlers of STYLE.md §3 (one file each: handle_connect.cpp,
+// handle_publish.cpp, handle_subscribe.cpp, handle_unsubscribe.cpp, handle_acks.cpp,
+// handle_disconnect.cpp; dispatch.cpp routes a decoded packet to one of them).
+//
+// Thread-safety: every member function may be called from any thread; handlers run on the
+// calling connection's strand.
+#pragma once
+
+#include "daemon/broker/message.hpp"
+#include "daemon/broker/records.hpp"
+#include "daemon/broker/retained.hpp"
+#include "daemon/broker/router.hpp"
+#include "daemon/broker/stats.hpp"
+
+#include "common/config/config.hpp"
+#include "common/mqtt/packet.hpp"
+
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/io_context.hpp>
+
+#include <atomic>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <unordered_map>
+
+namespace harperrt::daemon::session {
+class Connection;
+class Session;
+}  // namespace harperrt::daemon::session
+
+namespace harperrt::daemon::broker {
+
+class Broker {
+public:
+    // `store` holds the records (and retained messages of ordinary topics); it outlives
+    // the broker.
+    Broker(const config::Config& config, boost::asio::io_context& io, store::Store& store);
+
+    const config::Config& config() const noexcept { return config_; }
+    boost::asio::io_context& io() noexcept { return io_; }
+    Router& router() noexcept { return router_; }
+    RetainedMessages& retained() noexcept { return retained_; }
+    const Records& records() const noexcept { return records_; }
+    Stats& stats() noexcept { return stats_; }
+
+    // Routes an application message: keeps it as the retained message of its topic if it is
+    // retained and not a record (records are stored before they are published), then
+    // delivers it to subscribers. Returns the number of sessions that received it.
+    std::size_t publish(const MessagePtr& msg);
+
+    // Live connections, for shutdown and the connection limit.
+    bool add_connection(const std::shared_ptr<session::Connection>& conn);
+    void remove_connection(const session::Connection* conn);
+    std::size_t connection_count() const;
+    // Sends every client v5 DISCONNECT 0x8B (server shutting down) and closes it.
+    void close_all_connections();
+
+    // Session registry. Takes over `client_id`: an existing connection of that client id
+    // is closed (v5 DISCONNECT 0x8E session taken over). With clean_start the old session
+    // is discarded. Returns the session and whether it existed (session present).
+    std::pair<std::shared_ptr<session::Session>, bool> open_session(
+        const std::string& client_id, bool clean_start, const std::shared_ptr<session::Connection>& conn);
+    // Called when a connection ends: detaches it; schedules the will (after its delay)
+    // and the session's expiry.
+    void on_connection_closed(session::Connection& conn, bool publish_will);
+    // A fresh unique client identifier (v5 Assigned Client Identifier).
+    std::string assign_client_id();
+    std::size_t session_count() const;
+
+    // Publishes the $SYS/broker/... topics now (retained).
+    void publish_sys();
+
+private:
+    void end_session(const std::string& client_id, std::uint64_t generation);
+    void send_will(const std::string& client_id, mqtt::Will will);
+
+    const config::Config& config_;
+    boost::asio::io_context& io_;
+    Router router_;
+    RetainedMessages retained_;
+    Records records_;
+    Stats stats_;
+
+    mutable std::mutex mu_;
+    std::unordered_map<std::string, std::shared_ptr<session::Session>> sessions_;  // guarded by mu_
+    std::unordered_map<std::string, std::weak_ptr<session::Connection>> owners_;   // guarded by mu_
+    std::unordered_map<const session::Connection*, std::weak_ptr<session::Connection>> connections_;  // guarded by mu_
+    std::atomic<std::uint64_t> next_client_number_{1};
+};
+
+// Handles one decoded packet from `conn` (dispatch.cpp). Strand of `conn`.
+boost::asio::awaitable<void> dispatch(Broker& broker, const std::shared_ptr<session::Connection>& conn,
+                                      mqtt::Packet packet);
+
+// Handlers, one file each. Strand of `conn`.
+boost::asio::awaitable<void> handle_connect(Broker&, const std::shared_ptr<session::Connection>&, mqtt::Connect&);
+boost::asio::awaitable<void> handle_publish(Broker&, const std::shared_ptr<session::Connection>&, mqtt::Publish&);
+void handle_subscribe(Broker&, const std::shared_ptr<session::Connection>&, mqtt::Subscribe&);
+void handle_unsubscribe(Broker&, const std::shared_ptr<session::Connection>&, mqtt::Unsubscribe&);
+void handle_puback(Broker&, const std::shared_ptr<session::Connection>&, const mqtt::Puback&);
+void handle_pubrec(Broker&, const std::shared_ptr<session::Connection>&, const mqtt::Pubrec&);
+void handle_pubrel(Broker&, const std::shared_ptr<session::Connection>&, const mqtt::Pubrel&);
+void handle_pubcomp(Broker&, const std::shared_ptr<session::Connection>&, const mqtt::Pubcomp&);
+void handle_disconnect(Broker&, const std::shared_ptr<session::Connection>&, const mqtt::Disconnect&);
+
+// The one place that turns an error into the reason code a client sees (STYLE.md §5).
+// `for_filter`: the error is about a topic filter (SUBSCRIBE), not a topic name.
+mqtt::ReasonCode to_reason_code(const boost::system::error_code& ec, bool for_filter = false);
+
+}  // namespace harperrt::daemon::broker

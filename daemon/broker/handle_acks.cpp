@@ -1,0 +1,38 @@
+// PUBACK, PUBREC, PUBREL, PUBCOMP from a client (v5 §3.4–3.7, §4.3).
+#include "daemon/broker/broker.hpp"
+
+#include "daemon/session/connection.hpp"
+#include "daemon/session/session.hpp"
+
+#include "common/util/log.hpp"
+
+namespace harperrt::daemon::broker {
+
+void handle_puback(Broker&, const std::shared_ptr<session::Connection>& conn, const mqtt::Puback& a) {
+    if (!conn->state().session->on_puback(a.packet_id))
+        log::debug("client {}: PUBACK for unknown packet id {}", conn->state().client_id, a.packet_id);
+}
+
+void handle_pubrec(Broker&, const std::shared_ptr<session::Connection>& conn, const mqtt::Pubrec& r) {
+    auto& st = conn->state();
+    const bool failed = mqtt::is_failure(r.reason_code);
+    if (st.session->on_pubrec(r.packet_id, failed)) {
+        if (!failed) conn->send(mqtt::Pubrel{r.packet_id, mqtt::ReasonCode::success, {}});
+    } else if (!failed) {
+        // Unknown packet id: answer so the client can finish (v5 0x92).
+        conn->send(mqtt::Pubrel{r.packet_id, mqtt::ReasonCode::packet_identifier_not_found, {}});
+    }
+}
+
+void handle_pubrel(Broker&, const std::shared_ptr<session::Connection>& conn, const mqtt::Pubrel& r) {
+    const bool known = conn->state().session->inbound_qos2_release(r.packet_id);
+    conn->send(mqtt::Pubcomp{r.packet_id,
+                             known ? mqtt::ReasonCode::success : mqtt::ReasonCode::packet_identifier_not_found, {}});
+}
+
+void handle_pubcomp(Broker&, const std::shared_ptr<session::Connection>& conn, const mqtt::Pubcomp& c) {
+    if (!conn->state().session->on_pubcomp(c.packet_id))
+        log::debug("client {}: PUBCOMP for unknown packet id {}", conn->state().client_id, c.packet_id);
+}
+
+}  // namespace harperrt::daemon::broker

@@ -1,0 +1,238 @@
+// PUBLISH from a client (v5 §3.3, 3.1.1 §3.3): topic alias resolution, topic checks, QoS 2
+// duplicate suppression, routing, and the acknowledgement with an honest reason code.
+#include "daemon/broker/async.hpp"
+#include "daemon/broker/broker.hpp"
+
+#include "daemon/session/connection.hpp"
+#include "daemon/session/session.hpp"
+
+#include "common/config/config.hpp"
+#include "common/encoding/content_type.hpp"
+#include "common/encoding/detect.hpp"
+#include "common/topic/topic.hpp"
+#include "common/topic/utf8.hpp"
+#include "common/util/log.hpp"
+
+namespace harperrt::daemon::broker {
+
+namespace {
+
+// Sends the QoS 1/2 acknowledgement for `p` with `rc` (v5; before v5 the reason is lost).
+void acknowledge(const std::shared_ptr<session::Connection>& conn, const mqtt::Publish& p, mqtt::ReasonCode rc,
+                 std::string reason = {}) {
+    mqtt::Properties props;
+    if (!reason.empty() && conn->state().request_problem_information) props.reason_string = std::move(reason);
+    if (p.qos == mqtt::QoS::at_least_once) conn->send(mqtt::Puback{p.packet_id, rc, std::move(props)});
+    else if (p.qos == mqtt::QoS::exactly_once) conn->send(mqtt::Pubrec{p.packet_id, rc, std::move(props)});
+}
+
+// A refused publish: v5 gets the reason code; 3.1.1 has none, so the server acks, logs,
+// counts, and with mqtt.v3RejectAction: disconnect closes the connection (DESIGN.md §3).
+void refuse(Broker& broker, const std::shared_ptr<session::Connection>& conn, const mqtt::Publish& p,
+            mqtt::ReasonCode rc, std::string reason) {
+    const auto& st = conn->state();
+    if (mqtt::is_v5(st.version)) {
+        acknowledge(conn, p, rc, std::move(reason));
+        return;
+    }
+    Stats::add(broker.stats().v3_rejections);
+    log::warn("client {}: PUBLISH to {} refused ({}: {})", st.client_id, p.topic, mqtt::name(rc), reason);
+    if (broker.config().mqtt.v3_reject_action == config::V3RejectAction::disconnect) {
+        conn->close();
+        return;
+    }
+    acknowledge(conn, p, mqtt::ReasonCode::success);
+}
+
+// Copies what a delivery forwards from the publisher (v5 §3.3.2.3) into `msg`.
+void forward_properties(mqtt::Properties& props, Message& msg, const session::ProtocolState& st) {
+    msg.origin = st.client_id;
+    msg.properties.payload_format_indicator = props.payload_format_indicator;
+    msg.properties.content_type = std::move(props.content_type);
+    msg.properties.response_topic = std::move(props.response_topic);
+    msg.properties.correlation_data = std::move(props.correlation_data);
+    msg.properties.user_properties = std::move(props.user_properties);
+}
+
+// The inbound format of a PUBLISH (DESIGN.md §4): its v5 content type, else the
+// connection's default; nullopt when neither says (then JSON is detected, or the payload
+// is opaque). An unknown content type is opaque too: `declared` tells it was given.
+std::optional<encoding::Format> inbound_format(const mqtt::Publish& p, const session::ProtocolState& st, bool& declared) {
+    declared = p.properties.content_type.has_value();
+    if (declared) return encoding::format_from_content_type(*p.properties.content_type);
+    return st.inbound_format;
+}
+
+// A retained PUBLISH to Table/ID: the record is written (group commit, durable under
+// storage.sync), routed to subscribers in commit order from the store's completion, and
+// only then acknowledged (DESIGN.md §3).
+boost::asio::awaitable<void> write_record(Broker& broker, const std::shared_ptr<session::Connection>& conn,
+                                          mqtt::Publish& p, const RecordKey& key) {
+    auto& st = conn->state();
+    const auto& records = broker.records();
+    bool declared = false;
+    auto format = inbound_format(p, st, declared);
+    const std::string declared_type = p.properties.content_type.value_or("");
+    auto fields = std::make_shared<Message>();  // what the delivery forwards from this publish
+    forward_properties(p.properties, *fields, st);
+    const auto live_qos = p.qos;
+
+    if (p.payload.empty()) {  // an empty retained publish deletes the record
+        // (Named, not a temporary inside co_await: gcc 12 destroys such temporaries twice.)
+        auto start = [&broker, key, fields, live_qos](store::Completion<store::Removed> resume) {
+            broker.records().store().remove(key, [&broker, key, fields, live_qos, resume](Result<store::Removed> r) {
+                if (r && r->existed) {
+                    auto msg = broker.records().delete_message(key, r->version);
+                    msg->qos = live_qos;
+                    msg->origin = fields->origin;
+                    msg->properties = fields->properties;
+                    msg->properties.content_type.reset();
+                    msg->properties.payload_format_indicator.reset();
+                    broker.publish(msg);
+                }
+                resume(std::move(r));
+            });
+        };
+        auto removed = co_await async_complete<store::Removed>(std::move(start));
+        if (!removed) refuse(broker, conn, p, to_reason_code(removed.error()), "store: " + removed.error().message());
+        else acknowledge(conn, p, mqtt::ReasonCode::success);
+        co_return;
+    }
+
+    if (!format && !declared && encoding::looks_like_json(p.payload)) format = encoding::Format::json;  // rule 3
+    if (!format) {
+        refuse(broker, conn, p, mqtt::ReasonCode::payload_format_invalid,
+               declared ? "content type " + declared_type + " is not JSON, CBOR or MessagePack"
+                        : "a record must be a map in JSON, CBOR or MessagePack (no content type, and not JSON)");
+        co_return;
+    }
+    auto record = records.make_record(key, p.payload, *format);
+    if (!record) {
+        refuse(broker, conn, p, mqtt::ReasonCode::payload_format_invalid,
+               std::string("payload is not a record in ") + std::string(encoding::name(*format)) + ": " +
+                   record.error().message());
+        co_return;
+    }
+    auto value = std::make_shared<const encoding::Value>(std::move(*record));
+    auto data = records.encode_for_store(*value);
+    auto index = records.index_values(key, *value);
+    auto start = [&broker, key, value, fields, live_qos, data = std::move(data),
+                  index = std::move(index)](store::Completion<store::Record> resume) mutable {
+            broker.records().store().put(key, std::move(data), std::move(index),
+                                         [&broker, key, value, fields, live_qos, resume](Result<store::Record> r) {
+                                             if (r) {
+                                                 auto msg = broker.records().message_of(key, value, r->version);
+                                                 msg->qos = live_qos;
+                                                 msg->origin = fields->origin;
+                                                 msg->properties = fields->properties;
+                                                 msg->properties.content_type.reset();
+                                                 msg->properties.payload_format_indicator.reset();
+                                                 broker.publish(msg);
+                                             }
+                                             resume(std::move(r));
+                                         });
+    };
+    auto put = co_await async_complete<store::Record>(std::move(start));
+    if (!put) refuse(broker, conn, p, to_reason_code(put.error()), "store: " + put.error().message());
+    else acknowledge(conn, p, mqtt::ReasonCode::success);
+}
+
+}  // namespace
+
+boost::asio::awaitable<void> handle_publish(Broker& broker, const std::shared_ptr<session::Connection>& conn,
+                                            mqtt::Publish& p) {
+    auto& st = conn->state();
+    const auto& limits = broker.config().mqtt.limits;
+    Stats::add(broker.stats().publish_received);
+
+    // Topic alias (v5 §3.3.2.3.4).
+    if (auto alias = p.properties.topic_alias) {
+        if (*alias == 0 || *alias > limits.max_topic_alias) {  // v5 [MQTT-3.3.2-8..9]
+            conn->close(mqtt::ReasonCode::topic_alias_invalid, "topic alias out of range");
+            co_return;
+        }
+        if (p.topic.empty()) {
+            auto it = st.inbound_aliases.find(*alias);
+            if (it == st.inbound_aliases.end()) {
+                conn->close(mqtt::ReasonCode::protocol_error, "unknown topic alias");
+                co_return;
+            }
+            p.topic = it->second;
+        } else {
+            st.inbound_aliases[*alias] = p.topic;
+        }
+        p.properties.topic_alias.reset();
+    }
+    if (auto ok = topic::validate_topic_name(p.topic); !ok) {
+        conn->close(to_reason_code(ok.error()), "invalid topic name: " + ok.error().message());
+        co_return;
+    }
+
+    if (p.topic.starts_with("$SYS")) {
+        refuse(broker, conn, p, mqtt::ReasonCode::not_authorized, "$SYS topics are the server's");
+        co_return;
+    }
+    if (p.properties.payload_format_indicator.value_or(0) == 1 && !topic::is_well_formed_utf8(p.payload)) {
+        // v5 §3.3.2.3.2: the receiver may refuse a payload that is not the UTF-8 it claims.
+        refuse(broker, conn, p, mqtt::ReasonCode::payload_format_invalid, "payload is not valid UTF-8");
+        co_return;
+    }
+
+    // Table/ID names a record (DESIGN.md §1).
+    std::optional<RecordKey> record_key;
+    if (auto key = broker.records().key_of(p.topic); !key) {
+        // A bare `Table` is only wrong for a retained publish; an ID that cannot be a key
+        // (an int key that does not parse, a bad %-escape) is an invalid topic for any.
+        if (p.retain || key.error() != topic::Errc::no_id) {
+            refuse(broker, conn, p, mqtt::ReasonCode::topic_name_invalid,
+                   p.topic + ": " + key.error().message() + (p.retain ? " (a retained publish needs Table/ID)" : ""));
+            co_return;
+        }
+    } else {
+        record_key = std::move(*key);
+    }
+    if (!record_key && broker.config().mqtt.strict_topics &&
+        broker.records().tables().find(p.topic.substr(0, p.topic.find('/'))) == nullptr) {
+        refuse(broker, conn, p, mqtt::ReasonCode::topic_name_invalid, p.topic + " is not a declared table (mqtt.strictTopics)");
+        co_return;
+    }
+
+    if (p.qos == mqtt::QoS::exactly_once) {
+        auto& session = *st.session;
+        // Exactly once: a resend before PUBREL is acknowledged again, not delivered again.
+        if (!session.inbound_qos2_begin(p.packet_id)) {
+            acknowledge(conn, p, mqtt::ReasonCode::success);
+            co_return;
+        }
+        // Receive Maximum: unacknowledged inbound QoS 2 messages (v5 [MQTT-3.3.4-7..8]).
+        if (session.inbound_qos2_count() > limits.server_receive_maximum) {
+            session.inbound_qos2_release(p.packet_id);
+            conn->close(mqtt::ReasonCode::receive_maximum_exceeded);
+            co_return;
+        }
+    }
+
+    if (p.retain && record_key) {
+        co_await write_record(broker, conn, p, *record_key);
+        co_return;
+    }
+
+    auto msg = std::make_shared<Message>();
+    bool declared = false;
+    msg->declared_format = inbound_format(p, st, declared);
+    msg->topic = std::move(p.topic);
+    msg->payload = std::move(p.payload);
+    msg->qos = p.qos;
+    msg->retain = p.retain;
+    if (p.properties.message_expiry_interval)
+        msg->expires_at = Clock::now() + std::chrono::seconds(*p.properties.message_expiry_interval);
+    forward_properties(p.properties, *msg, st);
+    const mqtt::Publish header{{}, {}, p.qos, p.retain, p.dup, p.packet_id, {}};
+
+    const auto delivered = broker.publish(msg);
+    const auto rc = delivered == 0 && !p.retain ? mqtt::ReasonCode::no_matching_subscribers : mqtt::ReasonCode::success;
+    acknowledge(conn, header, mqtt::is_v5(st.version) ? rc : mqtt::ReasonCode::success);
+    co_return;
+}
+
+}  // namespace harperrt::daemon::broker

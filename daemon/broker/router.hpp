@@ -1,0 +1,62 @@
+// Router: the subscriptions of all sessions in a trie, and the fan-out of a message to the
+// sessions whose filters match it (v5 §4.7). Shared subscriptions ($share/GROUP/FILTER,
+// v5 §4.8.2) deliver each message to one member of the group, round robin, preferring
+// members that are connected.
+//
+// Design notes
+//   1. One mutex guards the tries; nothing slow happens under it. publish() copies the
+//      targets out, unlocks, then delivers (Session::deliver takes the session's lock).
+//   2. Overlapping subscriptions of one session give one delivery at the highest granted
+//      QoS carrying every matching subscription identifier (v5 [MQTT-3.3.4-3..5]); the
+//      RETAIN flag is kept if any of them asked Retain As Published.
+//   3. No Local (v5 [MQTT-3.8.3-3]) is applied per subscription while matching.
+#pragma once
+
+#include "daemon/broker/message.hpp"
+
+#include "common/mqtt/packet.hpp"
+#include "common/topic/subscription_trie.hpp"
+#include "common/topic/topic.hpp"
+
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <unordered_map>
+
+namespace harperrt::daemon::session {
+class Session;
+}
+
+namespace harperrt::daemon::broker {
+
+struct Subscriber {
+    std::weak_ptr<session::Session> session;
+    std::string client_id;
+    mqtt::SubscribeOptions options;
+    std::uint32_t subscription_id = 0;
+    std::optional<encoding::Format> accept;  // the subscription's outbound format, if it chose one
+    std::string share_key;  // "GROUP\0FILTER" for a shared subscription, else empty
+};
+
+class Router {
+public:
+    // Adds (or replaces) `client_id`'s subscription to `filter`. True if it is new.
+    bool subscribe(const topic::Filter& filter, Subscriber subscriber);
+    // Removes it; true if it existed.
+    bool unsubscribe(const topic::Filter& filter, const std::string& client_id);
+
+    // Delivers `msg` to every matching session (see the design notes). Any thread.
+    // Returns the number of sessions it was delivered to.
+    std::size_t publish(const MessagePtr& msg);
+
+    std::size_t size() const;
+
+private:
+    mutable std::mutex mu_;
+    topic::SubscriptionTrie<std::string, Subscriber> direct_;  // guarded by mu_; key client id
+    topic::SubscriptionTrie<std::string, Subscriber> shared_;  // guarded by mu_; key group\0client
+    std::unordered_map<std::string, std::size_t> cursors_;     // guarded by mu_; per share_key
+};
+
+}  // namespace harperrt::daemon::broker

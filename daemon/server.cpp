@@ -1,0 +1,175 @@
+#include "daemon/server.hpp"
+
+#include "daemon/broker/broker.hpp"
+#include "daemon/listener.hpp"
+#include "daemon/store/sqlite_store.hpp"
+
+#include "common/util/log.hpp"
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
+
+#include <fmt/format.h>
+
+#include <csignal>
+#include <fstream>
+#include <functional>
+#include <memory>
+#include <thread>
+#include <unistd.h>
+#include <vector>
+
+namespace harperrt::daemon {
+
+namespace asio = boost::asio;
+using tcp = asio::ip::tcp;
+using namespace std::chrono_literals;
+
+namespace {
+
+constexpr auto drain_deadline = 5s;
+
+std::string json_port(const std::optional<std::uint16_t>& port) { return port ? std::to_string(*port) : "null"; }
+
+// Writes the ready file atomically (temp file + rename), so a reader never sees half of it.
+bool write_ready_file(const std::filesystem::path& path, std::optional<std::uint16_t> mqtt,
+                      std::optional<std::uint16_t> mqtts, std::optional<std::uint16_t> http,
+                      std::optional<std::uint16_t> https) {
+    const auto tmp = path.string() + ".tmp";
+    {
+        std::ofstream out(tmp, std::ios::trunc);
+        out << fmt::format(R"({{"mqtt":{},"mqtts":{},"http":{},"https":{},"pid":{}}})", json_port(mqtt),
+                           json_port(mqtts), json_port(http), json_port(https), ::getpid())
+            << '\n';
+        if (!out) return false;
+    }
+    std::error_code ec;
+    std::filesystem::rename(tmp, path, ec);
+    return !ec;
+}
+
+// Binds host:port; nullptr (after logging) on failure.
+std::unique_ptr<tcp::acceptor> bind_listener(asio::io_context& io, const std::string& host, std::uint16_t port,
+                                    std::string_view what) {
+    boost::system::error_code ec;
+    tcp::resolver resolver(io);
+    auto results = resolver.resolve(host, std::to_string(port), tcp::resolver::passive, ec);
+    if (ec || results.empty()) {
+        log::error("{}: cannot resolve {}: {}", what, host, ec ? ec.message() : "no address");
+        return nullptr;
+    }
+    const tcp::endpoint ep = *results.begin();
+    auto acceptor = std::make_unique<tcp::acceptor>(io);
+    if (acceptor->open(ep.protocol(), ec); !ec) acceptor->set_option(tcp::acceptor::reuse_address(true), ec);
+    if (!ec) acceptor->bind(ep, ec);
+    if (!ec) acceptor->listen(asio::socket_base::max_listen_connections, ec);
+    if (ec) {
+        log::error("{}: cannot listen on {}:{}: {}", what, host, port, ec.message());
+        return nullptr;
+    }
+    return acceptor;
+}
+
+}  // namespace
+
+int run_server(const config::Config& config, const ServerOptions& options) {
+    std::error_code fs_ec;
+    std::filesystem::create_directories(config.root_path, fs_ec);
+    if (fs_ec) {
+        log::error("cannot create rootPath {}: {}", config.root_path.string(), fs_ec.message());
+        return 1;
+    }
+
+    store::Options store_options;
+    store_options.path = config.root_path / "harperrt.db";
+    store_options.sync = static_cast<store::SyncMode>(config.storage.sync);
+    store_options.tables = broker::table_specs(config);
+    auto opened = store::SqliteStore::open(store_options);
+    if (!opened) {
+        log::error("cannot open the database {}: {}", store_options.path.string(), opened.error().message());
+        return 1;
+    }
+    auto db = std::move(*opened);
+
+    const auto threads = std::max<std::uint32_t>(config.threads, 1);
+    asio::io_context io(static_cast<int>(threads));
+    broker::Broker broker(config, io, *db);
+    ConnectRateLimiter limiter(config.mqtt.limits.connect_rate_per_ip);
+
+    std::vector<std::unique_ptr<tcp::acceptor>> acceptors;
+    std::optional<std::uint16_t> mqtt_port;
+    if (config.mqtt.network.port) {
+        auto a = bind_listener(io, config.mqtt.network.host, *config.mqtt.network.port, "mqtt");
+        if (!a) return 1;
+        mqtt_port = a->local_endpoint().port();
+        asio::co_spawn(io, accept_mqtt(*a, broker, limiter), asio::detached);
+        acceptors.push_back(std::move(a));
+        log::info("MQTT listening on {}:{}", config.mqtt.network.host, *mqtt_port);
+    }
+
+    // $SYS/broker/... every mqtt.sysInterval seconds.
+    asio::steady_timer sys_timer(io);
+    std::function<void()> sys_tick = [&] {
+        broker.publish_sys();
+        sys_timer.expires_after(config.mqtt.sys_interval);
+        sys_timer.async_wait([&](const boost::system::error_code& ec) {
+            if (!ec) sys_tick();
+        });
+    };
+    if (config.mqtt.sys_interval.count() > 0) sys_tick();
+
+    // Graceful shutdown on SIGINT/SIGTERM; SIGHUP reloads (log level for now).
+    asio::signal_set signals(io, SIGINT, SIGTERM, SIGHUP);
+    asio::steady_timer drain_timer(io);
+    std::function<void()> wait_signal;
+    std::function<void(std::chrono::steady_clock::time_point)> drain = [&](std::chrono::steady_clock::time_point deadline) {
+        if (broker.connection_count() == 0 || std::chrono::steady_clock::now() >= deadline) {
+            io.stop();
+            return;
+        }
+        drain_timer.expires_after(10ms);
+        drain_timer.async_wait([&, deadline](const boost::system::error_code&) { drain(deadline); });
+    };
+    wait_signal = [&] {
+        signals.async_wait([&](const boost::system::error_code& ec, int sig) {
+            if (ec) return;
+            if (sig == SIGHUP) {
+                log::info("SIGHUP: reload");
+                wait_signal();
+                return;
+            }
+            log::info("{}: shutting down", sig == SIGINT ? "SIGINT" : "SIGTERM");
+            for (auto& a : acceptors) {
+                boost::system::error_code ignored;
+                a->close(ignored);
+            }
+            sys_timer.cancel();
+            broker.close_all_connections();
+            drain(std::chrono::steady_clock::now() + drain_deadline);
+        });
+    };
+    wait_signal();
+
+    if (options.ready_file && !write_ready_file(*options.ready_file, mqtt_port, std::nullopt, std::nullopt, std::nullopt)) {
+        log::error("cannot write ready file {}", options.ready_file->string());
+        return 1;
+    }
+
+    std::vector<std::thread> workers;
+    for (std::uint32_t i = 1; i < threads; ++i) workers.emplace_back([&io] { io.run(); });
+    io.run();
+    for (auto& t : workers) t.join();
+    // Every acknowledged write is committed already; this drains what is queued,
+    // checkpoints the WAL and closes the database.
+    if (auto closed = db->close(); !closed) {
+        log::error("closing the database: {}", closed.error().message());
+        return 1;
+    }
+    log::info("stopped");
+    return 0;
+}
+
+}  // namespace harperrt::daemon

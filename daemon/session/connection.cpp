@@ -1,0 +1,342 @@
+#include "daemon/session/connection.hpp"
+
+#include "daemon/broker/broker.hpp"
+#include "daemon/session/session.hpp"
+
+#include "common/util/log.hpp"
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+#include <exception>
+
+namespace harperrt::daemon::session {
+
+namespace asio = boost::asio;
+using namespace std::chrono_literals;
+using steady = std::chrono::steady_clock;
+
+namespace {
+std::atomic<std::uint64_t> g_next_id{1};
+constexpr std::size_t read_chunk = 16 * 1024;
+constexpr auto close_grace = 5s;  // how long a closing connection may take to flush
+constexpr std::size_t max_deferred = 1024;  // packets held behind a snapshot before reading pauses
+}  // namespace
+
+Connection::Connection(broker::Broker& broker, net::Stream stream)
+    : broker_(broker),
+      stream_(std::move(stream)),
+      id_(g_next_id.fetch_add(1)),
+      remote_(stream_.remote_endpoint()),
+      write_wake_(stream_.get_executor()),
+      keep_alive_timer_(stream_.get_executor()),
+      snapshot_done_(stream_.get_executor()),
+      drained_(stream_.get_executor()) {
+    write_wake_.expires_at(steady::time_point::max());
+}
+
+void Connection::snapshot_finished() {
+    if (--snapshots_running_ > 0) return;
+    if (!deferred_.empty() && !draining_) {
+        draining_ = true;
+        asio::co_spawn(stream_.get_executor(), drain_deferred(), asio::detached);
+    } else if (deferred_.empty()) {
+        snapshot_done_.cancel();
+    }
+}
+
+asio::awaitable<void> Connection::drain_deferred() {
+    auto self = shared_from_this();
+    while (!deferred_.empty() && snapshots_running_ == 0 && !closing_.load()) {
+        auto packet = std::move(deferred_.front());
+        deferred_.pop_front();
+        co_await broker::dispatch(broker_, self, std::move(packet));
+    }
+    draining_ = false;
+    if (closing_.load()) deferred_.clear();
+    // A SUBSCRIBE among them may have started a snapshot; its end drains the rest.
+    snapshot_done_.cancel();
+}
+
+asio::awaitable<void> Connection::async_wait_snapshots() {
+    while ((snapshots_running_ > 0 || draining_ || !deferred_.empty()) && !closing_.load()) {
+        snapshot_done_.expires_at(steady::time_point::max());
+        error_code ec;
+        co_await snapshot_done_.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+    }
+}
+
+asio::awaitable<void> Connection::async_wait_drained(std::size_t max_bytes, std::size_t max_queued) {
+    for (;;) {
+        if (closing_.load()) co_return;
+        {
+            std::scoped_lock lock(out_mu_);
+            if (out_.size() <= max_bytes && (!state_.session || state_.session->queued() <= max_queued)) co_return;
+        }
+        // The writer cancels drained_ after every write; nothing can run between the check
+        // above and this wait (both on the strand), so no wake-up is missed.
+        drained_.expires_at(steady::time_point::max());
+        error_code ec;
+        co_await drained_.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+    }
+}
+
+Connection::~Connection() = default;
+
+void Connection::start() {
+    auto self = shared_from_this();
+    last_read_ = steady::now();
+    auto log_crash = [self](std::exception_ptr e) {
+        if (!e) return;
+        try {
+            std::rethrow_exception(e);
+        } catch (const std::exception& ex) {
+            log::error("connection {} ({}): internal error: {}", self->remote_, self->state_.client_id, ex.what());
+        }
+        self->close(mqtt::ReasonCode::unspecified_error);
+        self->stream_.close();
+    };
+    asio::co_spawn(stream_.get_executor(), [self] { return self->read_loop(); }, log_crash);
+    asio::co_spawn(stream_.get_executor(), [self] { return self->write_loop(); }, log_crash);
+    asio::co_spawn(stream_.get_executor(), [self] { return self->keep_alive_loop(); }, log_crash);
+}
+
+void Connection::set_peer_limits(mqtt::Version version, std::uint32_t max_packet_size,
+                                 std::uint16_t topic_alias_maximum) {
+    version_.store(version);
+    std::scoped_lock lock(out_mu_);
+    peer_max_packet_size_ = max_packet_size;
+    peer_topic_alias_maximum_ = topic_alias_maximum;
+}
+
+void Connection::send(const mqtt::Packet& packet) {
+    {
+        std::scoped_lock lock(out_mu_);
+        if (closing_.load() && writer_done_.load()) return;
+        append_locked(packet);
+    }
+    wake_writer();
+}
+
+bool Connection::send_publish(mqtt::Publish& publish) {
+    const auto version = version_.load();
+    bool overflow = false;
+    {
+        std::scoped_lock lock(out_mu_);
+        if (peer_topic_alias_maximum_ > 0 && mqtt::is_v5(version)) {
+            // Server-assigned topic aliases (v5 §3.3.2.3.4): the first PUBLISH of a topic
+            // carries topic + alias, later ones an empty topic and the alias.
+            auto it = outbound_aliases_.find(publish.topic);
+            if (it != outbound_aliases_.end()) {
+                publish.properties.topic_alias = it->second;
+                publish.topic.clear();
+            } else if (outbound_aliases_.size() < peer_topic_alias_maximum_) {
+                const auto alias = static_cast<std::uint16_t>(outbound_aliases_.size() + 1);
+                outbound_aliases_.emplace(publish.topic, alias);
+                publish.properties.topic_alias = alias;
+            }
+        }
+        const auto size = mqtt::encoded_publish_size(publish, version);
+        if (size > peer_max_packet_size_) {
+            broker::Stats::add(broker_.stats().publish_dropped);
+            return false;  // v5 [MQTT-3.1.2-25]
+        }
+        if (closing_.load() && writer_done_.load()) return true;
+        if (!overflowed_ && out_.size() + size > broker_.config().mqtt.limits.max_output_buffer) {
+            overflowed_ = overflow = true;
+        } else if (!overflowed_) {
+            mqtt::encode_publish_to(publish, version, out_);
+            broker::Stats::add(broker_.stats().publish_sent);
+            broker::Stats::add(broker_.stats().messages_sent);
+        }
+    }
+    if (overflow) {
+        // A slow consumer: more than maxOutputBuffer bytes wait for it (DESIGN.md §6).
+        broker::Stats::add(broker_.stats().slow_consumers_disconnected);
+        log::warn("client {} ({}) is not reading fast enough; disconnecting", state_.client_id, remote_);
+        auto self = shared_from_this();
+        asio::post(stream_.get_executor(), [self] {
+            self->closing_.store(true);
+            self->stream_.close();
+        });
+        return true;
+    }
+    wake_writer();
+    return true;
+}
+
+void Connection::append_locked(const mqtt::Packet& packet) {
+    if (overflowed_) return;
+    mqtt::encode_to(packet, version_.load(), out_);
+    broker::Stats::add(broker_.stats().messages_sent);
+}
+
+void Connection::wake_writer() {
+    if (wake_pending_.exchange(true)) return;
+    auto self = shared_from_this();
+    asio::post(stream_.get_executor(), [self] { self->write_wake_.cancel(); });
+}
+
+void Connection::close(std::optional<mqtt::ReasonCode> reason, std::string reason_string) {
+    if (closing_.exchange(true)) return;
+    if (reason && mqtt::is_v5(version_.load()) && state_.connected) {
+        mqtt::Disconnect d{*reason, {}};
+        if (!reason_string.empty() && state_.request_problem_information) d.properties.reason_string = std::move(reason_string);
+        std::scoped_lock lock(out_mu_);
+        mqtt::encode_to(d, mqtt::Version::v5, out_);
+    }
+    wake_writer();
+    auto self = shared_from_this();
+    asio::post(stream_.get_executor(), [self] { self->keep_alive_timer_.cancel(); });
+}
+
+asio::awaitable<void> Connection::read_loop() {
+    auto self = shared_from_this();
+    const std::uint32_t max_packet = broker_.config().mqtt.limits.max_packet_size;
+    mqtt::Bytes rx;
+    rx.reserve(read_chunk);
+    std::size_t begin = 0;  // start of unconsumed bytes in rx
+    bool clean = false;
+    while (!closing_.load()) {
+        // Handle every complete packet already buffered, in order.
+        for (;;) {
+            const std::span<const std::byte> pending(rx.data() + begin, rx.size() - begin);
+            auto size = mqtt::frame_size(pending, max_packet);
+            if (!size) {
+                const auto rc = broker::to_reason_code(size.error());
+                log::debug("client {} ({}): {}", state_.client_id, remote_, size.error().message());
+                close(rc);
+                break;
+            }
+            if (*size == 0 || pending.size() < *size) break;
+            const auto frame = pending.first(*size);
+            broker::Stats::add(broker_.stats().messages_received);
+            auto packet = mqtt::decode(frame, state_.connected ? state_.version : mqtt::Version::v5);
+            if (!packet) {
+                const auto rc = broker::to_reason_code(packet.error());
+                if (!state_.connected) {
+                    // A CONNECT that fails: answer in the client's version when we know it
+                    // (v5 [MQTT-3.1.4-1..2], 3.1.1 [MQTT-3.1.2-2] for an unknown level).
+                    const auto v = mqtt::connect_version(frame);
+                    const bool is_connect = !frame.empty() && (std::to_integer<unsigned>(frame[0]) >> 4) == 1;
+                    if (is_connect && (v || rc == mqtt::ReasonCode::unsupported_protocol_version)) {
+                        const auto answer_version = v.value_or(mqtt::Version::v311);
+                        version_.store(answer_version);
+                        send(mqtt::Connack{false, rc, {}});
+                    }
+                }
+                log::debug("client {} ({}): bad packet: {}", state_.client_id, remote_, packet.error().message());
+                close(rc);
+                break;
+            }
+            begin += *size;
+            clean = std::holds_alternative<mqtt::Disconnect>(*packet);
+            // Acks of our own PUBLISHes pass a running snapshot; anything else is deferred
+            // behind it, in order (DESIGN.md §2: PINGRESP after the whole snapshot).
+            const auto type = mqtt::type_of(*packet);
+            const bool ack = type == mqtt::PacketType::puback || type == mqtt::PacketType::pubrec ||
+                             type == mqtt::PacketType::pubcomp;
+            if (!ack && (snapshots_running_ > 0 || draining_ || !deferred_.empty())) {
+                deferred_.push_back(std::move(*packet));
+                // A client that keeps sending while a snapshot streams is read no faster
+                // than it is served.
+                if (deferred_.size() >= max_deferred) co_await async_wait_snapshots();
+                continue;
+            }
+            co_await broker::dispatch(broker_, self, std::move(*packet));
+            if (closing_.load()) break;
+        }
+        if (closing_.load()) break;
+        // Compact, then read more.
+        if (begin > 0) {
+            rx.erase(rx.begin(), rx.begin() + static_cast<std::ptrdiff_t>(begin));
+            begin = 0;
+        }
+        const auto old = rx.size();
+        rx.resize(old + read_chunk);
+        error_code ec;
+        const auto n = co_await stream_.async_read_some(asio::buffer(rx.data() + old, read_chunk), ec);
+        rx.resize(old + n);
+        if (ec) {
+            if (ec != asio::error::eof && ec != asio::error::operation_aborted && ec != asio::error::connection_reset)
+                log::debug("client {} ({}): read: {}", state_.client_id, remote_, ec.message());
+            break;
+        }
+        broker::Stats::add(broker_.stats().bytes_received, n);
+        last_read_ = steady::now();
+    }
+    if (!closing_.exchange(true)) wake_writer();
+    keep_alive_timer_.cancel();
+    broker_.on_connection_closed(*this, !clean);
+}
+
+asio::awaitable<void> Connection::write_loop() {
+    auto self = shared_from_this();
+    mqtt::Bytes local;
+    for (;;) {
+        bool empty = false;
+        {
+            std::scoped_lock lock(out_mu_);
+            empty = out_.empty();
+            if (empty) wake_pending_.store(false);
+            else std::swap(local, out_);
+        }
+        if (empty) {
+            if (closing_.load()) break;
+            error_code ec;
+            co_await write_wake_.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+            continue;
+        }
+        error_code ec;
+        const asio::const_buffer buf(local.data(), local.size());
+        co_await stream_.async_write(std::span<const asio::const_buffer>(&buf, 1), ec);
+        if (ec) break;
+        broker::Stats::add(broker_.stats().bytes_sent, local.size());
+        local.clear();
+        drained_.cancel();
+    }
+    writer_done_.store(true);
+    closing_.store(true);
+    co_await stream_.async_shutdown();
+    stream_.close();
+    keep_alive_timer_.cancel();
+    drained_.cancel();
+    snapshot_done_.cancel();
+}
+
+asio::awaitable<void> Connection::keep_alive_loop() {
+    auto self = shared_from_this();
+    const auto connect_timeout = broker_.config().mqtt.limits.connect_timeout;
+    for (;;) {
+        if (closing_.load()) {
+            if (writer_done_.load()) co_return;
+            // Give the writer a moment to flush a closing connection, then cut it.
+            keep_alive_timer_.expires_after(close_grace);
+            error_code ec;
+            co_await keep_alive_timer_.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+            if (!writer_done_.load()) stream_.close();
+            co_return;
+        }
+        steady::time_point deadline = steady::time_point::max();
+        if (!state_.connected) {
+            deadline = last_read_ + connect_timeout;
+        } else if (state_.keep_alive.count() > 0) {
+            // 1.5 times the keep alive (v5 [MQTT-3.1.2-22], 3.1.1 [MQTT-3.1.2-24]).
+            deadline = last_read_ + state_.keep_alive + state_.keep_alive / 2;
+        }
+        if (steady::now() >= deadline) {
+            log::debug("client {} ({}): {}", state_.client_id, remote_,
+                       state_.connected ? "keep alive timeout" : "no CONNECT in time");
+            close(mqtt::ReasonCode::keep_alive_timeout);
+            continue;
+        }
+        keep_alive_timer_.expires_at(deadline);
+        error_code ec;
+        co_await keep_alive_timer_.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+    }
+}
+
+}  // namespace harperrt::daemon::session

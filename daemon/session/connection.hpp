@@ -1,0 +1,156 @@
+// Connection: one client's network connection. Reads bytes, frames and decodes packets and
+// hands each to broker::dispatch in order (the next packet is not read before the handler
+// of the previous one has finished). Writes are batched: anything queued by handlers,
+// deliveries from other sessions and acks goes into one output buffer, and the writer
+// coroutine sends all of it with one write per wake-up.
+//
+// Design notes
+//   1. Coroutines (reader, writer, keep-alive watchdog) run on the connection's strand.
+//      Protocol state (the `ProtocolState` members) is strand-only. The output buffer and
+//      outbound topic aliases are guarded by out_mu_, because sessions deliver into it from
+//      publishers' threads.
+//   2. Output is bounded: when more than mqtt.limits.maxOutputBuffer bytes wait to be
+//      written, the client is a slow consumer and the connection is closed (v5 DISCONNECT
+//      0x97 quota exceeded is attempted, nothing more is buffered).
+//   3. Closing: close() marks the connection closing, optionally queues a v5 DISCONNECT,
+//      and wakes the writer, which flushes and then closes the stream; that ends the
+//      reader. The reader's exit path (on the strand) runs broker::on_connection_closed
+//      exactly once.
+#pragma once
+
+#include "daemon/broker/message.hpp"
+
+#include "common/mqtt/codec.hpp"
+#include "common/net/stream.hpp"
+
+#include <boost/asio/steady_timer.hpp>
+
+#include <atomic>
+#include <chrono>
+#include <deque>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <unordered_map>
+
+namespace harperrt::daemon::broker {
+class Broker;
+}
+
+namespace harperrt::daemon::session {
+
+class Session;
+
+// What the broker's handlers know about the connection. Strand-only.
+struct ProtocolState {
+    bool connected = false;                 // CONNECT accepted
+    mqtt::Version version = mqtt::Version::v5;
+    std::string client_id;
+    std::optional<std::string> username;
+    std::shared_ptr<Session> session;
+    std::optional<mqtt::Will> will;
+    std::chrono::seconds keep_alive{0};     // the one in force (after server keep alive)
+    std::uint32_t client_max_packet_size = 268435455 + 5;  // v5 Maximum Packet Size of the client
+    std::uint16_t client_receive_maximum = 65535;
+    std::uint16_t client_topic_alias_maximum = 0;
+    bool request_problem_information = true;
+    std::uint32_t session_expiry_interval = 0;  // as asked in CONNECT (after capping)
+    std::unordered_map<std::uint16_t, std::string> inbound_aliases;  // topic aliases of the client
+    std::optional<encoding::Format> inbound_format;  // the connection's default inbound format (§4 rule 2)
+    bool will_sent_or_cleared = false;
+};
+
+class Connection : public std::enable_shared_from_this<Connection> {
+public:
+    Connection(broker::Broker& broker, net::Stream stream);
+    ~Connection();
+
+    // Starts the coroutines. Call once.
+    void start();
+
+    // Queues a packet for writing. Any thread.
+    void send(const mqtt::Packet& packet);
+
+    // Queues a delivery; assigns an outbound topic alias when the client allows them.
+    // Returns false, queuing nothing, when the PUBLISH is larger than the client's Maximum
+    // Packet Size (v5 [MQTT-3.1.2-25]: the message is discarded as if delivered). Any thread.
+    bool send_publish(mqtt::Publish& publish);
+
+    // Ends the connection after flushing what is queued. With a reason and a v5 client, a
+    // DISCONNECT with that reason (and a reason string, if given) is sent first. Any thread;
+    // later calls do nothing.
+    void close(std::optional<mqtt::ReasonCode> reason = std::nullopt, std::string reason_string = {});
+
+    bool closing() const noexcept { return closing_.load(); }
+    const net::Stream& stream() const noexcept { return stream_; }
+    std::string remote() const { return remote_; }
+    std::uint64_t id() const noexcept { return id_; }
+
+    ProtocolState& state() noexcept { return state_; }  // strand-only
+    mqtt::Version version() const noexcept { return version_.load(); }
+
+    // The format deliveries take when their subscription names none (DESIGN.md §4 rule 2,
+    // else mqtt.defaultFormat). Any thread.
+    encoding::Format preferred_format() const noexcept { return preferred_format_.load(); }
+    void set_preferred_format(encoding::Format f) noexcept { preferred_format_.store(f); }
+
+    // Snapshots (DESIGN.md §2): while one streams, the reader handles PUBACK, PUBREC and
+    // PUBCOMP at once (so QoS 1/2 snapshots can flow) and defers every other packet, in
+    // order, until all snapshots are written; then they are handled in order. Strand-only.
+    void snapshot_started() noexcept { ++snapshots_running_; }
+    void snapshot_finished();
+    // Suspends until at most `max_bytes` wait in the output buffer and the session's queue
+    // holds at most `max_queued` messages (or the connection closes). Strand-only.
+    boost::asio::awaitable<void> async_wait_drained(std::size_t max_bytes, std::size_t max_queued);
+
+    // Re-reads the keep-alive settings after CONNECT. Strand-only.
+    void rearm_keep_alive() { keep_alive_timer_.cancel(); }
+
+    // Fixes the protocol version (on CONNECT) and the limits of the client's side.
+    void set_peer_limits(mqtt::Version version, std::uint32_t max_packet_size, std::uint16_t topic_alias_maximum);
+
+private:
+    boost::asio::awaitable<void> read_loop();
+    boost::asio::awaitable<void> write_loop();
+    boost::asio::awaitable<void> keep_alive_loop();
+    void wake_writer();
+    // Requires out_mu_. Appends and enforces the output cap.
+    void append_locked(const mqtt::Packet& packet);
+
+    broker::Broker& broker_;
+    net::Stream stream_;
+    const std::uint64_t id_;
+    const std::string remote_;
+    ProtocolState state_;
+    std::atomic<mqtt::Version> version_{mqtt::Version::v5};
+    std::atomic<encoding::Format> preferred_format_{encoding::Format::json};
+    std::chrono::steady_clock::time_point last_read_;  // strand-only
+
+    boost::asio::steady_timer write_wake_;
+    boost::asio::steady_timer keep_alive_timer_;
+    boost::asio::steady_timer snapshot_done_;  // cancelled when a snapshot finishes
+    boost::asio::steady_timer drained_;        // cancelled after each write
+    int snapshots_running_ = 0;                // strand-only
+    std::deque<mqtt::Packet> deferred_;        // strand-only; packets held behind a snapshot
+    bool draining_ = false;                    // strand-only; deferred packets being handled
+
+    // Handles deferred packets in order until none is left or a new snapshot starts.
+    boost::asio::awaitable<void> drain_deferred();
+    // Suspends until no snapshot runs and nothing is deferred (reader back-pressure).
+    boost::asio::awaitable<void> async_wait_snapshots();
+    std::atomic<bool> wake_pending_{false};
+    std::atomic<bool> closing_{false};
+    std::atomic<bool> writer_done_{false};
+
+    std::mutex out_mu_;
+    mqtt::Bytes out_;                          // guarded by out_mu_
+    bool overflowed_ = false;                  // guarded by out_mu_
+    std::uint32_t peer_max_packet_size_ = 268435455 + 5;  // guarded by out_mu_
+    std::uint16_t peer_topic_alias_maximum_ = 0;          // guarded by out_mu_
+    std::unordered_map<std::string, std::uint16_t> outbound_aliases_;  // guarded by out_mu_
+};
+
+}  // namespace harperrt::daemon::session

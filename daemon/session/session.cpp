@@ -1,0 +1,231 @@
+#include "daemon/session/session.hpp"
+
+#include "daemon/session/connection.hpp"
+
+#include "common/encoding/content_type.hpp"
+
+#include <algorithm>
+
+namespace harperrt::daemon::session {
+
+Session::Session(std::string client_id, std::uint32_t max_queued)
+    : client_id_(std::move(client_id)), max_queued_(max_queued) {}
+
+void Session::deliver(const broker::MessagePtr& msg, mqtt::QoS qos, std::vector<std::uint32_t> subscription_ids,
+                      bool retain, std::optional<encoding::Format> accept, bool from_snapshot) {
+    std::scoped_lock lock(mu_);
+    if (msg->record && snapshots_open_ > 0) {
+        auto& seen = live_versions_[msg->topic];
+        if (from_snapshot && seen >= msg->record->version) return;  // a live update overtook it
+        if (!from_snapshot) seen = std::max(seen, msg->record->version);
+    }
+    Outbound o{msg, qos, retain, std::move(subscription_ids), accept};
+    if (qos == mqtt::QoS::at_most_once) {
+        if (conn_) send_locked(o, false);  // offline: QoS 0 is not queued (v5 §4.1)
+        return;
+    }
+    if (conn_ && queue_.empty() && inflight_.size() < inflight_limit_) {
+        o.packet_id = next_packet_id_locked();
+        o.state = qos == mqtt::QoS::at_least_once ? State::awaiting_ack : State::awaiting_rec;
+        if (!send_locked(o, false)) return;
+        const auto seq = next_seq_++;
+        by_packet_id_[o.packet_id] = seq;
+        inflight_.emplace(seq, std::move(o));
+        return;
+    }
+    if (queue_.size() >= max_queued_ && !from_snapshot) {  // snapshots are flow-controlled instead
+        counters_.dropped.fetch_add(1, std::memory_order_relaxed);
+        ++dropped_unreported_;
+        return;
+    }
+    queue_.push_back(std::move(o));
+}
+
+void Session::begin_snapshot() {
+    std::scoped_lock lock(mu_);
+    ++snapshots_open_;
+}
+
+void Session::end_snapshot() {
+    std::scoped_lock lock(mu_);
+    if (--snapshots_open_ == 0) live_versions_.clear();
+}
+
+void Session::attach(const std::shared_ptr<Connection>& conn, std::uint16_t inflight_limit) {
+    std::scoped_lock lock(mu_);
+    conn_ = conn;
+    inflight_limit_ = std::max<std::uint16_t>(inflight_limit, 1);
+    generation.fetch_add(1);
+    // Resend what was in flight, in order (v5 [MQTT-4.4.0-1]).
+    for (auto it = inflight_.begin(); it != inflight_.end();) {
+        auto& o = it->second;
+        if (o.state == State::awaiting_comp) {
+            conn_->send(mqtt::Pubrel{o.packet_id, mqtt::ReasonCode::success, {}});
+            ++it;
+        } else if (!send_locked(o, true)) {
+            by_packet_id_.erase(o.packet_id);
+            it = inflight_.erase(it);
+        } else {
+            ++it;
+        }
+    }
+    send_next_locked();
+}
+
+void Session::detach(const Connection* conn) {
+    std::scoped_lock lock(mu_);
+    if (conn_.get() == conn) conn_.reset();
+}
+
+bool Session::attached() const {
+    std::scoped_lock lock(mu_);
+    return conn_ != nullptr;
+}
+
+bool Session::on_puback(std::uint16_t packet_id) {
+    std::scoped_lock lock(mu_);
+    auto it = by_packet_id_.find(packet_id);
+    if (it == by_packet_id_.end()) return false;
+    auto o = inflight_.find(it->second);
+    if (o == inflight_.end() || o->second.state != State::awaiting_ack) return false;
+    inflight_.erase(o);
+    by_packet_id_.erase(it);
+    send_next_locked();
+    return true;
+}
+
+bool Session::on_pubrec(std::uint16_t packet_id, bool failed) {
+    std::scoped_lock lock(mu_);
+    auto it = by_packet_id_.find(packet_id);
+    if (it == by_packet_id_.end()) return false;
+    auto o = inflight_.find(it->second);
+    if (o == inflight_.end()) return false;
+    if (o->second.state == State::awaiting_rec || o->second.state == State::awaiting_comp) {
+        if (failed) {  // v5 §4.3.3: a PUBREC with a failure code ends the exchange
+            inflight_.erase(o);
+            by_packet_id_.erase(it);
+            send_next_locked();
+            return true;
+        }
+        o->second.state = State::awaiting_comp;
+        o->second.msg.reset();  // the message is delivered; only the packet id remains
+        return true;
+    }
+    return false;
+}
+
+bool Session::on_pubcomp(std::uint16_t packet_id) {
+    std::scoped_lock lock(mu_);
+    auto it = by_packet_id_.find(packet_id);
+    if (it == by_packet_id_.end()) return false;
+    auto o = inflight_.find(it->second);
+    if (o == inflight_.end() || o->second.state != State::awaiting_comp) return false;
+    inflight_.erase(o);
+    by_packet_id_.erase(it);
+    send_next_locked();
+    return true;
+}
+
+bool Session::inbound_qos2_begin(std::uint16_t packet_id) {
+    std::scoped_lock lock(mu_);
+    return inbound_qos2_.insert(packet_id).second;
+}
+
+bool Session::inbound_qos2_release(std::uint16_t packet_id) {
+    std::scoped_lock lock(mu_);
+    return inbound_qos2_.erase(packet_id) > 0;
+}
+
+std::size_t Session::inbound_qos2_count() const {
+    std::scoped_lock lock(mu_);
+    return inbound_qos2_.size();
+}
+
+bool Session::add_subscription(const std::string& filter, SubscriptionInfo info) {
+    std::scoped_lock lock(mu_);
+    auto [it, inserted] = subscriptions_.insert_or_assign(filter, info);
+    return inserted;
+}
+
+bool Session::remove_subscription(const std::string& filter) {
+    std::scoped_lock lock(mu_);
+    return subscriptions_.erase(filter) > 0;
+}
+
+std::map<std::string, SubscriptionInfo> Session::subscriptions() const {
+    std::scoped_lock lock(mu_);
+    return subscriptions_;
+}
+
+void Session::clear() {
+    std::scoped_lock lock(mu_);
+    subscriptions_.clear();
+    queue_.clear();
+    inflight_.clear();
+    by_packet_id_.clear();
+    inbound_qos2_.clear();
+}
+
+std::size_t Session::queued() const {
+    std::scoped_lock lock(mu_);
+    return queue_.size();
+}
+
+std::size_t Session::inflight() const {
+    std::scoped_lock lock(mu_);
+    return inflight_.size();
+}
+
+void Session::send_next_locked() {
+    if (!conn_) return;
+    while (!queue_.empty() && inflight_.size() < inflight_limit_) {
+        Outbound o = std::move(queue_.front());
+        queue_.pop_front();
+        if (o.msg->expired(broker::Clock::now())) continue;  // v5 [MQTT-3.3.2-5]
+        o.packet_id = next_packet_id_locked();
+        o.state = o.qos == mqtt::QoS::at_least_once ? State::awaiting_ack : State::awaiting_rec;
+        if (!send_locked(o, false)) continue;
+        const auto seq = next_seq_++;
+        by_packet_id_[o.packet_id] = seq;
+        inflight_.emplace(seq, std::move(o));
+    }
+}
+
+bool Session::send_locked(Outbound& o, bool dup) {
+    const auto now = broker::Clock::now();
+    mqtt::Publish p;
+    p.topic = o.msg->topic;
+    p.qos = o.qos;
+    p.retain = o.retain;
+    p.dup = dup;
+    p.packet_id = o.packet_id;
+    p.properties = o.msg->properties;
+    // The subscriber's format (DESIGN.md §4): the subscription's, else the connection's.
+    const auto delivery = o.msg->payload_for(o.accept.value_or(conn_->preferred_format()));
+    p.payload = delivery.payload;
+    if (delivery.format) {
+        p.properties.content_type = std::string(encoding::content_type(*delivery.format));
+        if (*delivery.format == encoding::Format::json) p.properties.payload_format_indicator = 1;
+        else p.properties.payload_format_indicator.reset();
+    }
+    if (o.msg->record && o.msg->record->deleted) p.properties.user_properties.emplace_back("event", "delete");
+    p.properties.message_expiry_interval = o.msg->remaining_expiry(now);
+    p.properties.subscription_identifiers = o.subscription_ids;
+    if (dropped_unreported_ > 0) {
+        // A v5 client sees that messages were dropped for it (DESIGN.md §6).
+        p.properties.user_properties.emplace_back("harperrt-dropped", std::to_string(dropped_unreported_));
+        dropped_unreported_ = 0;
+    }
+    return conn_->send_publish(p);
+}
+
+std::uint16_t Session::next_packet_id_locked() {
+    // Packet identifiers 1..65535 not in use by another in-flight message (v5 [MQTT-2.2.1-3]).
+    for (int tries = 0; tries < 65536; ++tries) {
+        last_packet_id_ = static_cast<std::uint16_t>(last_packet_id_ == 65535 ? 1 : last_packet_id_ + 1);
+        if (!by_packet_id_.contains(last_packet_id_)) return last_packet_id_;
+    }
+    return last_packet_id_;  // unreachable: in flight is capped far below 65535
+}
+
+}  // namespace harperrt::daemon::session

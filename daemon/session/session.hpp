@@ -1,0 +1,149 @@
+// Session: the MQTT session state of one client id, which outlives its network connections
+// (v5 §4.1): subscriptions, outbound QoS 1/2 messages in flight, the queue behind them, and
+// inbound QoS 2 packet identifiers awaiting PUBREL. The router delivers into it from any
+// thread; while a Connection is attached, deliveries go straight to that connection's
+// output buffer, otherwise QoS 1/2 messages wait in the bounded queue.
+//
+// Design notes
+//   1. Every member below mu_ is guarded by mu_. Lock order: Session::mu_ before the
+//      connection's output lock; a Connection never calls into a Session while holding
+//      its own lock, so no cycle exists.
+//   2. In flight: at most `inflight_limit_` QoS 1/2 messages are sent and unacknowledged
+//      (the client's Receive Maximum capped by mqtt.limits.maxInflight, v5 [MQTT-3.3.4-9]).
+//      The rest wait in `queue_` (at most maxQueuedMessages; beyond that the message is
+//      dropped and counted). QoS 0 messages are never queued: sent when connected, else
+//      discarded.
+//   3. States of an outbound message:
+//        queued --send_next()--> awaiting_ack (QoS 1) --on_puback()--> gone
+//        queued --send_next()--> awaiting_rec (QoS 2) --on_pubrec()--> awaiting_comp
+//                                                      --on_pubcomp()--> gone
+//      On reconnect attach() resends awaiting_ack/awaiting_rec as PUBLISH with DUP=1 and
+//      awaiting_comp as PUBREL, in their original order (v5 [MQTT-4.4.0-1]).
+//   4. Inbound QoS 2 (exactly once, "method A" of v5 §4.3.3): the message is delivered when
+//      the first PUBLISH arrives and its packet identifier is remembered until PUBREL; a
+//      resent PUBLISH with that identifier is acknowledged again but not delivered again.
+#pragma once
+
+#include "daemon/broker/message.hpp"
+
+#include "common/mqtt/packet.hpp"
+
+#include <atomic>
+#include <cstdint>
+#include <deque>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+namespace harperrt::daemon::session {
+
+class Connection;
+
+// One subscription as the session remembers it (for persistence and re-subscription).
+struct SubscriptionInfo {
+    mqtt::SubscribeOptions options;
+    std::uint32_t subscription_id = 0;  // 0: none
+    std::optional<encoding::Format> accept;  // v5 SUBSCRIBE user property `accept`
+};
+
+struct SessionCounters {
+    std::atomic<std::uint64_t> dropped{0};   // messages dropped because the queue was full
+};
+
+class Session : public std::enable_shared_from_this<Session> {
+public:
+    Session(std::string client_id, std::uint32_t max_queued);
+
+    const std::string& client_id() const noexcept { return client_id_; }
+
+    // Delivers `msg` at `qos` (already min(publish, granted)) with the subscription
+    // identifiers that matched, the RETAIN flag to send, and the format the subscription
+    // asked for (nullopt: the connection's preference). `from_snapshot`: a stored record
+    // sent because of a SUBSCRIBE; it is skipped when a live delivery of the same record
+    // with a version at least as new already went out (DESIGN.md §2). Any thread.
+    void deliver(const broker::MessagePtr& msg, mqtt::QoS qos, std::vector<std::uint32_t> subscription_ids,
+                 bool retain, std::optional<encoding::Format> accept = std::nullopt, bool from_snapshot = false);
+
+    // Brackets a snapshot: while one is open, live record deliveries remember their
+    // versions so deliver(from_snapshot) can drop an older copy. Any thread.
+    void begin_snapshot();
+    void end_snapshot();
+
+    // Attaches `conn` (after its CONNACK is queued): resends what is in flight, then sends
+    // queued messages up to `inflight_limit`. Call on the connection's strand.
+    void attach(const std::shared_ptr<Connection>& conn, std::uint16_t inflight_limit);
+    // Detaches `conn` if it is the attached one. Any thread.
+    void detach(const Connection* conn);
+    bool attached() const;
+
+    // Acknowledgements from the client; false when no such packet id is in flight.
+    bool on_puback(std::uint16_t packet_id);
+    bool on_pubrec(std::uint16_t packet_id, bool failed);
+    bool on_pubcomp(std::uint16_t packet_id);
+
+    // Inbound QoS 2. begin: true if `packet_id` is new (deliver the message), false if it
+    // is a resend before PUBREL. release: true if it was awaiting PUBREL.
+    bool inbound_qos2_begin(std::uint16_t packet_id);
+    bool inbound_qos2_release(std::uint16_t packet_id);
+    std::size_t inbound_qos2_count() const;
+
+    // Subscriptions by full filter (with any $share/ prefix). add returns true if new.
+    bool add_subscription(const std::string& filter, SubscriptionInfo info);
+    bool remove_subscription(const std::string& filter);
+    std::map<std::string, SubscriptionInfo> subscriptions() const;
+
+    // Drops everything (clean start / expiry): subscriptions, queue, in flight, QoS 2 ids.
+    void clear();
+
+    std::size_t queued() const;
+    std::size_t inflight() const;
+    const SessionCounters& counters() const noexcept { return counters_; }
+
+    // Session expiry interval in seconds that applies once disconnected (v5 §3.1.2.11).
+    std::atomic<std::uint32_t> expiry_interval{0};
+    // Bumped on every attach; a pending expiry or will timer checks it is still current.
+    std::atomic<std::uint64_t> generation{0};
+
+private:
+    enum class State : std::uint8_t { queued, awaiting_ack, awaiting_rec, awaiting_comp };
+    struct Outbound {
+        broker::MessagePtr msg;
+        mqtt::QoS qos;
+        bool retain;
+        std::vector<std::uint32_t> subscription_ids;
+        std::optional<encoding::Format> accept;
+        State state = State::queued;
+        std::uint16_t packet_id = 0;
+    };
+
+    // Requires mu_. Sends queued messages while the in-flight window has room.
+    void send_next_locked();
+    // Requires mu_. Sends one PUBLISH of `o` (dup for a resend); false if the connection
+    // refused it as too large for the client (then it is treated as delivered).
+    bool send_locked(Outbound& o, bool dup);
+    std::uint16_t next_packet_id_locked();
+
+    const std::string client_id_;
+    const std::uint32_t max_queued_;
+    SessionCounters counters_;
+
+    mutable std::mutex mu_;
+    std::shared_ptr<Connection> conn_;        // guarded by mu_
+    std::uint16_t inflight_limit_ = 0;        // guarded by mu_
+    std::map<std::uint64_t, Outbound> inflight_;  // send order; guarded by mu_
+    std::map<std::uint16_t, std::uint64_t> by_packet_id_;  // guarded by mu_
+    std::deque<Outbound> queue_;              // guarded by mu_
+    std::uint64_t next_seq_ = 0;              // guarded by mu_
+    std::uint16_t last_packet_id_ = 0;        // guarded by mu_
+    std::uint64_t dropped_unreported_ = 0;    // guarded by mu_
+    std::set<std::uint16_t> inbound_qos2_;    // guarded by mu_
+    std::map<std::string, SubscriptionInfo> subscriptions_;  // guarded by mu_
+    int snapshots_open_ = 0;                                 // guarded by mu_
+    std::map<std::string, std::uint64_t> live_versions_;    // guarded by mu_; topic -> version
+};
+
+}  // namespace harperrt::daemon::session
