@@ -4,6 +4,9 @@
 # HARPERRT_SANITIZE (e.g. address,undefined), HARPERRT_JOBS (default: nproc),
 # HARPERRT_TARGET (default: all).
 set -euo pipefail
+# Objects are the same whatever the build directory: let ccache share them between
+# build, build-asan and the developers' own build dirs (-g would otherwise hash the dir).
+export CCACHE_NOHASHDIR=${CCACHE_NOHASHDIR:-true}
 cd "$(dirname "$0")/.."
 
 bash scripts/install-deps.sh
