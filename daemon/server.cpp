@@ -97,6 +97,7 @@ int run_server(const config::Config& config, const ServerOptions& options) {
     const auto threads = std::max<std::uint32_t>(config.threads, 1);
     asio::io_context io(static_cast<int>(threads));
     broker::Broker broker(config, io, *db);
+    broker.load_persisted();
     ConnectRateLimiter limiter(config.mqtt.limits.connect_rate_per_ip);
 
     std::vector<std::unique_ptr<tcp::acceptor>> acceptors;
@@ -162,6 +163,7 @@ int run_server(const config::Config& config, const ServerOptions& options) {
     for (std::uint32_t i = 1; i < threads; ++i) workers.emplace_back([&io] { io.run(); });
     io.run();
     for (auto& t : workers) t.join();
+    broker.save_sessions();
     // Every acknowledged write is committed already; this drains what is queued,
     // checkpoints the WAL and closes the database.
     if (auto closed = db->close(); !closed) {

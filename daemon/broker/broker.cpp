@@ -1,4 +1,5 @@
 #include "daemon/broker/broker.hpp"
+#include "daemon/broker/persist.hpp"
 
 #include "daemon/session/connection.hpp"
 #include "daemon/session/session.hpp"
@@ -11,6 +12,7 @@
 
 #include <fmt/format.h>
 
+#include <future>
 #include <limits>
 
 namespace harperrt::daemon::broker {
@@ -34,7 +36,19 @@ Broker::Broker(const config::Config& config, asio::io_context& io, store::Store&
     : config_(config), io_(io), records_(config, store) {}
 
 std::size_t Broker::publish(const MessagePtr& msg) {
-    if (msg->retain && !msg->record) retained_.store(msg);
+    if (msg->retain && !msg->record) {
+        retained_.store(msg);
+        if (!msg->topic.starts_with("$SYS/")) {  // $SYS is recomputed, not kept
+            auto logged = [topic = msg->topic](auto r) {
+                if (!r) log::error("persisting the retained message of {}: {}", topic, r.error().message());
+            };
+            if (msg->payload.empty())
+                records_.store().kv_remove(std::string(retained_ns), msg->topic, [logged](Result<bool> r) { logged(r); });
+            else
+                records_.store().kv_put(std::string(retained_ns), msg->topic, encode_message(*msg),
+                                        [logged](Result<void> r) { logged(r); });
+        }
+    }
     return router_.publish(msg);
 }
 
@@ -89,6 +103,7 @@ std::pair<std::shared_ptr<session::Session>, bool> Broker::open_session(
         for (const auto& [filter, info] : discarded->subscriptions())
             if (auto f = topic::parse_subscription(filter)) router_.unsubscribe(*f, client_id);
         discarded->clear();
+        records_.store().kv_remove(std::string(session_ns), client_id, {});
     }
     if (previous && previous.get() != conn.get()) {
         log::info("client {}: session taken over by {}", client_id, conn->remote());
@@ -117,6 +132,11 @@ void Broker::on_connection_closed(session::Connection& conn, bool publish_will) 
     log::debug("client {} ({}) disconnected", st.client_id, conn.remote());
     const auto generation = session->generation.load();
     const std::uint32_t expiry = still_owner ? st.session_expiry_interval : never_expires;
+    if (still_owner && expiry != 0) {
+        session->disconnected_at.store(std::chrono::duration_cast<std::chrono::seconds>(
+                                           std::chrono::system_clock::now().time_since_epoch()).count());
+        persist_session(session);
+    }
 
     if (publish_will && st.will) {
         auto will = std::move(*st.will);
@@ -155,6 +175,7 @@ void Broker::end_session(const std::string& client_id, std::uint64_t generation)
     for (const auto& [filter, info] : session->subscriptions())
         if (auto f = topic::parse_subscription(filter)) router_.unsubscribe(*f, client_id);
     session->clear();
+    records_.store().kv_remove(std::string(session_ns), client_id, {});
     Stats::add(stats_.clients_expired);
     log::debug("client {}: session ended", client_id);
 }
@@ -175,6 +196,93 @@ void Broker::send_will(const std::string& client_id, mqtt::Will will) {
     msg->origin = client_id;
     log::debug("client {}: publishing will on {}", client_id, msg->topic);
     publish(msg);
+}
+
+void Broker::persist_session(const std::shared_ptr<session::Session>& session) {
+    if (session->expiry_interval.load() == 0) return;  // ends with its connection
+    records_.store().kv_put(std::string(session_ns), session->client_id(), encode_session(session->save()),
+                            [id = session->client_id()](Result<void> r) {
+                                if (!r) log::error("persisting session {}: {}", id, r.error().message());
+                            });
+}
+
+void Broker::save_sessions() {
+    std::vector<std::shared_ptr<session::Session>> all;
+    {
+        std::scoped_lock lock(mu_);
+        for (auto& [id, s] : sessions_) all.push_back(s);
+    }
+    store::WriteBatch batch;
+    for (const auto& s : all)
+        if (s->expiry_interval.load() != 0) batch.kv_put(std::string(session_ns), s->client_id(), encode_session(s->save()));
+    if (batch.empty()) return;
+    std::promise<Result<std::vector<store::WriteOutcome>>> done;
+    auto committed = done.get_future();
+    records_.store().write(std::move(batch), [&done](Result<std::vector<store::WriteOutcome>> r) { done.set_value(std::move(r)); });
+    if (auto r = committed.get(); !r) log::error("saving sessions: {}", r.error().message());
+    else log::info("saved {} persistent session(s)", all.size());
+}
+
+void Broker::load_persisted() {
+    auto& db = records_.store();
+    std::optional<std::string> cursor;
+    std::size_t retained = 0, sessions = 0;
+    for (;;) {
+        auto batch = db.kv_scan(retained_ns, "", cursor, 1024);
+        if (!batch) {
+            log::error("loading retained messages: {}", batch.error().message());
+            break;
+        }
+        for (const auto& e : *batch) {
+            if (auto msg = decode_message(e.value)) {
+                retained_.store(*msg);
+                ++retained;
+            } else {
+                log::error("retained message of {} is unreadable ({}); skipped", e.key, msg.error().message());
+            }
+        }
+        if (batch->size() < 1024) break;
+        cursor = batch->back().key;
+    }
+    const auto now = std::chrono::duration_cast<std::chrono::seconds>(
+                         std::chrono::system_clock::now().time_since_epoch()).count();
+    cursor.reset();
+    for (;;) {
+        auto batch = db.kv_scan(session_ns, "", cursor, 256);
+        if (!batch) {
+            log::error("loading sessions: {}", batch.error().message());
+            break;
+        }
+        for (const auto& e : *batch) {
+            auto state = decode_session(e.value);
+            if (!state) {
+                log::error("session {} is unreadable ({}); skipped", e.key, state.error().message());
+                continue;
+            }
+            const auto expiry = state->expiry_interval;
+            const auto since = state->disconnected_at == 0 ? 0 : now - state->disconnected_at;
+            if (expiry != never_expires && since >= expiry) {
+                db.kv_remove(std::string(session_ns), e.key, {});
+                continue;
+            }
+            auto session = session::Session::restore(std::move(*state), config_.mqtt.limits.max_queued_messages);
+            for (const auto& [filter, info] : session->subscriptions())
+                if (auto f = topic::parse_subscription(filter))
+                    router_.subscribe(*f, Subscriber{session, session->client_id(), info.options, info.subscription_id,
+                                                     info.accept, {}});
+            if (expiry != never_expires)
+                after(io_, std::chrono::seconds(expiry - since),
+                      [this, id = session->client_id(), generation = session->generation.load()] { end_session(id, generation); });
+            {
+                std::scoped_lock lock(mu_);
+                sessions_[session->client_id()] = session;
+            }
+            ++sessions;
+        }
+        if (batch->size() < 256) break;
+        cursor = batch->back().key;
+    }
+    if (retained + sessions > 0) log::info("loaded {} retained message(s) and {} session(s)", retained, sessions);
 }
 
 std::string Broker::assign_client_id() {

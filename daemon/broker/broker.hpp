@@ -69,6 +69,15 @@ public:
     std::string assign_client_id();
     std::size_t session_count() const;
 
+    // Persistence across restarts (DESIGN.md §7): plain retained messages and persistent
+    // sessions live in the store's kv namespaces (persist.hpp). load_persisted() runs once
+    // before the listeners start; save_sessions() once after the last connection closed
+    // (it blocks until the write is committed). persist_session() writes one session now
+    // (subscriptions change, a persistent client disconnects); it does not wait.
+    void load_persisted();
+    void save_sessions();
+    void persist_session(const std::shared_ptr<session::Session>& session);
+
     // Publishes the $SYS/broker/... topics now (retained).
     void publish_sys();
 

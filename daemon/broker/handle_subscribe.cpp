@@ -134,6 +134,7 @@ void handle_subscribe(Broker& broker, const std::shared_ptr<session::Connection>
     }
     if (v5 && !problems.empty() && st.request_problem_information) ack.properties.reason_string = problems;
     conn->send(ack);
+    broker.persist_session(st.session);
 
     if (!snapshot.empty()) {
         conn->snapshot_started();
@@ -156,6 +157,7 @@ void handle_unsubscribe(Broker& broker, const std::shared_ptr<session::Connectio
         ack.reason_codes.push_back(existed ? mqtt::ReasonCode::success : mqtt::ReasonCode::no_subscription_existed);
     }
     conn->send(ack);
+    broker.persist_session(st.session);
 }
 
 }  // namespace harperrt::daemon::broker

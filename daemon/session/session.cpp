@@ -41,6 +41,46 @@ void Session::deliver(const broker::MessagePtr& msg, mqtt::QoS qos, std::vector<
     queue_.push_back(std::move(o));
 }
 
+PersistedSession Session::save() const {
+    std::scoped_lock lock(mu_);
+    PersistedSession out;
+    out.client_id = client_id_;
+    out.expiry_interval = expiry_interval.load();
+    out.disconnected_at = disconnected_at.load();
+    out.subscriptions = subscriptions_;
+    auto convert = [](const Outbound& o) {
+        return PersistedOutbound{o.msg, o.qos, o.retain, o.subscription_ids, o.accept,
+                                 static_cast<std::uint8_t>(o.state), o.packet_id};
+    };
+    for (const auto& [seq, o] : inflight_) out.inflight.push_back(convert(o));
+    for (const auto& o : queue_) out.queue.push_back(convert(o));
+    out.inbound_qos2.assign(inbound_qos2_.begin(), inbound_qos2_.end());
+    return out;
+}
+
+std::shared_ptr<Session> Session::restore(PersistedSession state, std::uint32_t max_queued) {
+    auto s = std::make_shared<Session>(std::move(state.client_id), max_queued);
+    s->expiry_interval.store(state.expiry_interval);
+    s->disconnected_at.store(state.disconnected_at);
+    std::scoped_lock lock(s->mu_);
+    s->subscriptions_ = std::move(state.subscriptions);
+    auto convert = [](PersistedOutbound& p) {
+        return Outbound{std::move(p.msg), p.qos, p.retain, std::move(p.subscription_ids), p.accept,
+                        static_cast<State>(p.state), p.packet_id};
+    };
+    for (auto& p : state.inflight) {
+        if (!p.msg && p.state != static_cast<std::uint8_t>(State::awaiting_comp)) continue;
+        const auto seq = s->next_seq_++;
+        s->by_packet_id_[p.packet_id] = seq;
+        s->last_packet_id_ = std::max(s->last_packet_id_, p.packet_id);
+        s->inflight_.emplace(seq, convert(p));
+    }
+    for (auto& p : state.queue)
+        if (p.msg) s->queue_.push_back(convert(p));
+    s->inbound_qos2_.insert(state.inbound_qos2.begin(), state.inbound_qos2.end());
+    return s;
+}
+
 void Session::begin_snapshot() {
     std::scoped_lock lock(mu_);
     ++snapshots_open_;
@@ -54,6 +94,7 @@ void Session::end_snapshot() {
 void Session::attach(const std::shared_ptr<Connection>& conn, std::uint16_t inflight_limit) {
     std::scoped_lock lock(mu_);
     conn_ = conn;
+    disconnected_at.store(0);
     inflight_limit_ = std::max<std::uint16_t>(inflight_limit, 1);
     generation.fetch_add(1);
     // Resend what was in flight, in order (v5 [MQTT-4.4.0-1]).

@@ -54,6 +54,26 @@ struct SessionCounters {
     std::atomic<std::uint64_t> dropped{0};   // messages dropped because the queue was full
 };
 
+// A session as it is kept across a daemon restart (see daemon/broker/persist.hpp).
+struct PersistedOutbound {
+    broker::MessagePtr msg;  // null once PUBREC arrived (only the packet id remains)
+    mqtt::QoS qos = mqtt::QoS::at_most_once;
+    bool retain = false;
+    std::vector<std::uint32_t> subscription_ids;
+    std::optional<encoding::Format> accept;
+    std::uint8_t state = 0;  // 0 queued, 1 awaiting PUBACK, 2 awaiting PUBREC, 3 awaiting PUBCOMP
+    std::uint16_t packet_id = 0;
+};
+struct PersistedSession {
+    std::string client_id;
+    std::uint32_t expiry_interval = 0;
+    std::int64_t disconnected_at = 0;  // Unix seconds; when the session's expiry started
+    std::map<std::string, SubscriptionInfo> subscriptions;
+    std::vector<PersistedOutbound> inflight;  // in send order
+    std::vector<PersistedOutbound> queue;
+    std::vector<std::uint16_t> inbound_qos2;
+};
+
 class Session : public std::enable_shared_from_this<Session> {
 public:
     Session(std::string client_id, std::uint32_t max_queued);
@@ -103,8 +123,15 @@ public:
     std::size_t inflight() const;
     const SessionCounters& counters() const noexcept { return counters_; }
 
+    // Everything a restart must keep (subscriptions, in flight, queue, inbound QoS 2 ids),
+    // and a session rebuilt from it. Any thread.
+    PersistedSession save() const;
+    static std::shared_ptr<Session> restore(PersistedSession state, std::uint32_t max_queued);
+
     // Session expiry interval in seconds that applies once disconnected (v5 §3.1.2.11).
     std::atomic<std::uint32_t> expiry_interval{0};
+    // Unix seconds when the last connection ended (the start of its expiry); 0 while connected.
+    std::atomic<std::int64_t> disconnected_at{0};
     // Bumped on every attach; a pending expiry or will timer checks it is still current.
     std::atomic<std::uint64_t> generation{0};
 
