@@ -8,6 +8,7 @@ set -euo pipefail
 # build, build-asan and the developers' own build dirs (-g would otherwise hash the dir).
 export CCACHE_NOHASHDIR=${CCACHE_NOHASHDIR:-true}
 cd "$(dirname "$0")/.."
+export CCACHE_BASEDIR=${CCACHE_BASEDIR:-$PWD}  # and between checkouts at different paths
 
 bash scripts/install-deps.sh
 build_dir=${HARPERRT_BUILD_DIR:-build}

@@ -26,6 +26,15 @@ TEST_F(ThirdParty, MosquittoPubRetainedThenMosquittoSubV311) {
     EXPECT_EQ(out, "dog/41 {\"name\":\"Rex\"}\n");
 }
 
+TEST_F(ThirdParty, Mqtt31ClientsConnectPublishAndSubscribe) {
+    std::string out, err;
+    ASSERT_EQ(run_command("mosquitto_pub -h 127.0.0.1 -p " + port() + " -V mqttv31 -i old31 -q 2 -r -t legacy/x -m v31",
+                          &out, &err), 0) << err;
+    ASSERT_EQ(run_command("mosquitto_sub -h 127.0.0.1 -p " + port() + " -V mqttv31 -i old31sub -q 1 -t 'legacy/#' -C 1 -W 10 -v",
+                          &out, &err), 0) << err;
+    EXPECT_EQ(out, "legacy/x v31\n");
+}
+
 TEST_F(ThirdParty, MosquittoV5SubscriberGetsLiveMessagesAtEachQos) {
     const std::string pub = "mosquitto_pub -h 127.0.0.1 -p " + port() + " -V mqttv5";
     std::string err;
