@@ -35,21 +35,25 @@ void after(asio::io_context& io, std::chrono::seconds delay, F fn) {
 Broker::Broker(const config::Config& config, asio::io_context& io, store::Store& store)
     : config_(config), io_(io), records_(config, store) {}
 
+
 std::size_t Broker::publish(const MessagePtr& msg) {
-    if (msg->retain && !msg->record) {
-        retained_.store(msg);
-        if (!msg->topic.starts_with("$SYS/")) {  // $SYS is recomputed, not kept
-            auto logged = [topic = msg->topic](auto r) {
-                if (!r) log::error("persisting the retained message of {}: {}", topic, r.error().message());
-            };
-            if (msg->payload.empty())
-                records_.store().kv_remove(std::string(retained_ns), msg->topic, [logged](Result<bool> r) { logged(r); });
-            else
-                records_.store().kv_put(std::string(retained_ns), msg->topic, encode_message(*msg),
-                                        [logged](Result<void> r) { logged(r); });
-        }
-    }
+    if (msg->retain) retained_store(msg);
     return router_.publish(msg);
+}
+
+void Broker::retained_store(const MessagePtr& msg) {
+    if (msg->record) return;  // records are stored before they are published
+    retained_.store(msg);
+    if (!msg->topic.starts_with("$SYS/")) {  // $SYS is recomputed, not kept
+        auto logged = [topic = msg->topic](auto r) {
+            if (!r) log::error("persisting the retained message of {}: {}", topic, r.error().message());
+        };
+        if (msg->payload.empty())
+            records_.store().kv_remove(std::string(retained_ns), msg->topic, [logged](Result<bool> r) { logged(r); });
+        else
+            records_.store().kv_put(std::string(retained_ns), msg->topic, encode_message(*msg),
+                                    [logged](Result<void> r) { logged(r); });
+    }
 }
 
 bool Broker::add_connection(const std::shared_ptr<session::Connection>& conn) {

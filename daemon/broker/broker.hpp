@@ -49,6 +49,9 @@ public:
     // retained and not a record (records are stored before they are published), then
     // delivers it to subscribers. Returns the number of sessions that received it.
     std::size_t publish(const MessagePtr& msg);
+    // The retained-message half of publish(): keeps (or clears) a plain topic's retained
+    // message, in memory and in the store.
+    void retained_store(const MessagePtr& msg);
 
     // Live connections, for shutdown and the connection limit.
     bool add_connection(const std::shared_ptr<session::Connection>& conn);

@@ -13,9 +13,19 @@
 #include "common/topic/utf8.hpp"
 #include "common/util/log.hpp"
 
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+#include <algorithm>
+
 namespace harperrt::daemon::broker {
 
 namespace {
+
+constexpr auto backpressure_poll = std::chrono::milliseconds(1);
+constexpr auto backpressure_limit = std::chrono::seconds(30);  // then the queue limit applies
 
 // Sends the QoS 1/2 acknowledgement for `p` with `rc` (v5; before v5 the reason is lost).
 void acknowledge(const std::shared_ptr<session::Connection>& conn, const mqtt::Publish& p, mqtt::ReasonCode rc,
@@ -229,7 +239,25 @@ boost::asio::awaitable<void> handle_publish(Broker& broker, const std::shared_pt
     forward_properties(p.properties, *msg, st);
     const mqtt::Publish header{{}, {}, p.qos, p.retain, p.dup, p.packet_id, {}};
 
-    const auto delivered = broker.publish(msg);
+    // Back-pressure (DESIGN.md §6): a QoS 1/2 message whose connected subscriber has a
+    // full queue waits here, so this publisher's socket is read no faster than its
+    // messages can be queued; nothing is dropped for a subscriber that is reading.
+    // Offline sessions do not hold publishers back: their queue limit applies.
+    auto targets = broker.router().match(msg);
+    if (msg->qos != mqtt::QoS::at_most_once) {
+        const auto give_up = Clock::now() + backpressure_limit;
+        for (;;) {
+            const bool full = std::any_of(targets.begin(), targets.end(), [](const Target& t) {
+                return t.qos != mqtt::QoS::at_most_once && t.session->congested();
+            });
+            if (!full || conn->closing() || Clock::now() >= give_up) break;
+            boost::asio::steady_timer wait(co_await boost::asio::this_coro::executor, backpressure_poll);
+            boost::system::error_code ec;
+            co_await wait.async_wait(boost::asio::redirect_error(boost::asio::use_awaitable, ec));
+        }
+    }
+    if (msg->retain) broker.retained_store(msg);
+    const auto delivered = Router::deliver(msg, std::move(targets));
     const auto rc = delivered == 0 && !p.retain ? mqtt::ReasonCode::no_matching_subscribers : mqtt::ReasonCode::success;
     acknowledge(conn, header, mqtt::is_v5(st.version) ? rc : mqtt::ReasonCode::success);
     co_return;

@@ -16,14 +16,6 @@ std::string shared_key(const topic::Filter& f, const std::string& client_id) {
     return key;
 }
 
-struct Target {
-    std::shared_ptr<session::Session> session;
-    mqtt::QoS qos;
-    bool retain;
-    std::vector<std::uint32_t> ids;
-    std::optional<encoding::Format> accept;
-};
-
 }  // namespace
 
 bool Router::subscribe(const topic::Filter& filter, Subscriber subscriber) {
@@ -48,7 +40,7 @@ std::size_t Router::size() const {
     return direct_.size() + shared_.size();
 }
 
-std::size_t Router::publish(const MessagePtr& msg) {
+std::vector<Target> Router::match(const MessagePtr& msg) {
     std::vector<Target> targets;
     {
         std::scoped_lock lock(mu_);                       // nothing slow under mu_
@@ -101,6 +93,10 @@ std::size_t Router::publish(const MessagePtr& msg) {
             add(*chosen);
         }
     }
+    return targets;
+}
+
+std::size_t Router::deliver(const MessagePtr& msg, std::vector<Target> targets) {
     for (auto& t : targets) t.session->deliver(msg, t.qos, std::move(t.ids), t.retain, t.accept);
     return targets.size();
 }

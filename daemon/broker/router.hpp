@@ -39,6 +39,15 @@ struct Subscriber {
     std::string share_key;  // "GROUP\0FILTER" for a shared subscription, else empty
 };
 
+// One session a message goes to, with what its matching subscriptions ask for.
+struct Target {
+    std::shared_ptr<session::Session> session;
+    mqtt::QoS qos;
+    bool retain;
+    std::vector<std::uint32_t> ids;
+    std::optional<encoding::Format> accept;
+};
+
 class Router {
 public:
     // Adds (or replaces) `client_id`'s subscription to `filter`. True if it is new.
@@ -48,7 +57,10 @@ public:
 
     // Delivers `msg` to every matching session (see the design notes). Any thread.
     // Returns the number of sessions it was delivered to.
-    std::size_t publish(const MessagePtr& msg);
+    std::size_t publish(const MessagePtr& msg) { return deliver(msg, match(msg)); }
+    // The two halves of publish(), for a caller that waits between them (back-pressure).
+    std::vector<Target> match(const MessagePtr& msg);
+    static std::size_t deliver(const MessagePtr& msg, std::vector<Target> targets);
 
     std::size_t size() const;
 

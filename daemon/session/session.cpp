@@ -212,6 +212,11 @@ std::size_t Session::queued() const {
     return queue_.size();
 }
 
+bool Session::congested() const {
+    std::scoped_lock lock(mu_);
+    return conn_ != nullptr && queue_.size() >= max_queued_;
+}
+
 std::size_t Session::inflight() const {
     std::scoped_lock lock(mu_);
     return inflight_.size();

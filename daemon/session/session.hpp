@@ -120,6 +120,9 @@ public:
     void clear();
 
     std::size_t queued() const;
+    // True when the client is connected and its queue is at maxQueuedMessages: a QoS 1/2
+    // publisher should wait rather than have its message dropped. Any thread.
+    bool congested() const;
     std::size_t inflight() const;
     const SessionCounters& counters() const noexcept { return counters_; }
 
