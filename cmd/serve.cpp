@@ -54,6 +54,7 @@ int run_serve(const ServeOptions& opts) {
 
     daemon::ServerOptions options;
     if (opts.ready_file) options.ready_file = *opts.ready_file;
+    options.config_sources = sources;  // SIGHUP reloads from them
     return daemon::run_server(cfg, options);
 }
 

@@ -5,6 +5,8 @@
 #include "common/net/stream_impl.hpp"
 #include "common/util/log.hpp"
 
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
@@ -33,7 +35,37 @@ bool ConnectRateLimiter::allow(const std::string& address) {
     return true;
 }
 
-asio::awaitable<void> accept_mqtt(tcp::acceptor& acceptor, broker::Broker& broker, ConnectRateLimiter& limiter) {
+namespace {
+
+// The server side of a TLS handshake, bounded by tls_handshake_timeout, then the
+// connection. Runs on the socket's strand.
+asio::awaitable<void> run_tls_handshake(broker::Broker& broker, std::unique_ptr<net::TlsStream> stream,
+                                        std::shared_ptr<asio::ssl::context> ctx, std::string address) {
+    asio::steady_timer timer(stream->get_executor(), tls_handshake_timeout);
+    auto* raw = stream.get();
+    auto on_timeout = [raw](const boost::system::error_code& e) {
+        if (e) return;  // cancelled (the handshake ended first): `raw` may be gone
+        boost::system::error_code ignored;
+        raw->lowest_layer().close(ignored);
+    };
+    timer.async_wait(std::move(on_timeout));
+    boost::system::error_code ec;
+    co_await stream->async_handshake(asio::ssl::stream_base::server, asio::redirect_error(asio::use_awaitable, ec));
+    timer.cancel();
+    ctx.reset();  // the SSL holds its own reference to the SSL_CTX
+    if (ec) {
+        log::debug("TLS handshake with {} failed: {}", address, ec.message());
+        boost::system::error_code ignored;
+        stream->lowest_layer().close(ignored);
+        co_return;
+    }
+    start_connection(broker, net::make_tls_stream(std::move(*stream)), address);
+}
+
+}  // namespace
+
+asio::awaitable<void> accept_mqtt(tcp::acceptor& acceptor, broker::Broker& broker, ConnectRateLimiter& limiter,
+                                  const TlsContextHolder* tls) {
     auto& io = broker.io();
     for (;;) {
         boost::system::error_code ec;
@@ -57,14 +89,26 @@ asio::awaitable<void> accept_mqtt(tcp::acceptor& acceptor, broker::Broker& broke
             socket.close(peer_ec);
             continue;
         }
-        auto conn = std::make_shared<session::Connection>(broker, net::make_tcp_stream(std::move(socket)));
-        if (!broker.add_connection(conn)) {
-            log::warn("connection from {} refused: mqtt.limits.maxConnections reached", address);
-            conn->close();
+        if (tls != nullptr) {
+            auto ctx = tls->get();
+            auto stream = std::make_unique<net::TlsStream>(std::move(socket), *ctx);
+            const auto executor = stream->get_executor();
+            auto task = run_tls_handshake(broker, std::move(stream), std::move(ctx), address);
+            asio::co_spawn(executor, std::move(task), asio::detached);
             continue;
         }
-        conn->start();
+        start_connection(broker, net::make_tcp_stream(std::move(socket)), address);
     }
+}
+
+void start_connection(broker::Broker& broker, net::Stream stream, const std::string& address) {
+    auto conn = std::make_shared<session::Connection>(broker, std::move(stream));
+    if (!broker.add_connection(conn)) {
+        log::warn("connection from {} refused: mqtt.limits.maxConnections reached", address);
+        conn->close();
+        return;
+    }
+    conn->start();
 }
 
 }  // namespace harperrt::daemon

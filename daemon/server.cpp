@@ -1,9 +1,12 @@
 #include "daemon/server.hpp"
 
 #include "daemon/broker/broker.hpp"
+#include "daemon/http/http_server.hpp"
 #include "daemon/listener.hpp"
+#include "daemon/tls.hpp"
 #include "daemon/store/sqlite_store.hpp"
 
+#include "common/config/load.hpp"
 #include "common/util/log.hpp"
 
 #include <boost/asio/co_spawn.hpp>
@@ -111,6 +114,87 @@ int run_server(const config::Config& config, const ServerOptions& options) {
         log::info("MQTT listening on {}:{}", config.mqtt.network.host, *mqtt_port);
     }
 
+    // MQTT over TLS on mqtt.network.securePort.
+    std::unique_ptr<TlsContextHolder> mqtt_tls;
+    std::optional<std::uint16_t> mqtts_port;
+    if (config.mqtt.network.secure_port) {
+        std::string tls_error;
+        auto ctx = make_server_tls_context(config.tls, config.mqtt.network.mtls, tls_error);
+        if (!ctx) {
+            log::error("mqtts: {}", tls_error);
+            return 1;
+        }
+        mqtt_tls = std::make_unique<TlsContextHolder>(std::move(ctx));
+        auto a = bind_listener(io, config.mqtt.network.host, *config.mqtt.network.secure_port, "mqtts");
+        if (!a) return 1;
+        mqtts_port = a->local_endpoint().port();
+        asio::co_spawn(io, accept_mqtt(*a, broker, limiter, mqtt_tls.get()), asio::detached);
+        acceptors.push_back(std::move(a));
+        log::info("MQTT over TLS listening on {}:{}{}", config.mqtt.network.host, *mqtts_port,
+                  config.mqtt.network.mtls ? " (client certificates required)" : "");
+    }
+
+    // HTTP on http.port: /health, /metrics, REST, MQTT over WebSocket.
+    std::optional<std::uint16_t> http_port;
+    if (config.http.port) {
+        auto a = bind_listener(io, config.http.host, *config.http.port, "http");
+        if (!a) return 1;
+        http_port = a->local_endpoint().port();
+        asio::co_spawn(io, http::accept_http(*a, broker, limiter), asio::detached);
+        acceptors.push_back(std::move(a));
+        log::info("HTTP listening on {}:{}", config.http.host, *http_port);
+    }
+
+    // HTTPS / WSS on http.securePort (never mutual TLS).
+    std::unique_ptr<TlsContextHolder> http_tls;
+    std::optional<std::uint16_t> https_port;
+    if (config.http.secure_port) {
+        std::string tls_error;
+        auto ctx = make_server_tls_context(config.tls, false, tls_error);
+        if (!ctx) {
+            log::error("https: {}", tls_error);
+            return 1;
+        }
+        http_tls = std::make_unique<TlsContextHolder>(std::move(ctx));
+        auto a = bind_listener(io, config.http.host, *config.http.secure_port, "https");
+        if (!a) return 1;
+        https_port = a->local_endpoint().port();
+        asio::co_spawn(io, http::accept_http(*a, broker, limiter, http_tls.get()), asio::detached);
+        acceptors.push_back(std::move(a));
+        log::info("HTTPS listening on {}:{}", config.http.host, *https_port);
+    }
+
+    // SIGHUP (DESIGN.md §7): users, roles and the log level from the same sources, and the
+    // TLS certificate; on any error the old settings stay.
+    const auto reload = [&] {
+        if (!options.config_sources) {
+            log::warn("SIGHUP: no config sources to reload from");
+            return;
+        }
+        auto loaded = config::load(*options.config_sources);
+        if (!loaded) {
+            for (const auto& e : loaded.errors) log::error("SIGHUP: {} (keeping the old config)", e.to_string());
+            return;
+        }
+        const auto& next = *loaded.config;
+        broker.authorizer().reload(next);
+        if (auto level = log::parse_level(config::to_string(next.logging.level))) log::set_level(*level);
+        if (mqtt_tls) {
+            // Files and mtls as configured at start-up; only the files' contents change.
+            std::string tls_error;
+            if (auto ctx = make_server_tls_context(next.tls, config.mqtt.network.mtls, tls_error))
+                mqtt_tls->set(std::move(ctx));
+            else
+                log::error("SIGHUP: mqtts: {} (keeping the old certificate)", tls_error);
+        }
+        if (http_tls) {
+            std::string tls_error;
+            if (auto ctx = make_server_tls_context(next.tls, false, tls_error)) http_tls->set(std::move(ctx));
+            else log::error("SIGHUP: https: {} (keeping the old certificate)", tls_error);
+        }
+        log::info("SIGHUP: reloaded users, roles, log level{}", mqtt_tls || http_tls ? " and TLS certificate" : "");
+    };
+
     // $SYS/broker/... every mqtt.sysInterval seconds.
     asio::steady_timer sys_timer(io);
     std::function<void()> sys_tick = [&] {
@@ -138,7 +222,7 @@ int run_server(const config::Config& config, const ServerOptions& options) {
         signals.async_wait([&](const boost::system::error_code& ec, int sig) {
             if (ec) return;
             if (sig == SIGHUP) {
-                log::info("SIGHUP: reload");
+                reload();
                 wait_signal();
                 return;
             }
@@ -154,7 +238,7 @@ int run_server(const config::Config& config, const ServerOptions& options) {
     };
     wait_signal();
 
-    if (options.ready_file && !write_ready_file(*options.ready_file, mqtt_port, std::nullopt, std::nullopt, std::nullopt)) {
+    if (options.ready_file && !write_ready_file(*options.ready_file, mqtt_port, mqtts_port, http_port, https_port)) {
         log::error("cannot write ready file {}", options.ready_file->string());
         return 1;
     }

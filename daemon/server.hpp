@@ -3,6 +3,7 @@
 #pragma once
 
 #include "common/config/config.hpp"
+#include "common/config/load.hpp"
 
 #include <filesystem>
 #include <optional>
@@ -12,6 +13,9 @@ namespace harperrt::daemon {
 struct ServerOptions {
     // Written once every listener is up: {"mqtt":1883,"mqtts":null,"http":9926,"https":null,"pid":123}
     std::optional<std::filesystem::path> ready_file;
+    // Where `config` came from; SIGHUP loads them again (users, roles, log level, TLS
+    // certificate). Unset: SIGHUP only logs.
+    std::optional<config::Sources> config_sources;
 };
 
 // Runs the daemon in the foreground until SIGINT or SIGTERM, then drains: stops accepting,

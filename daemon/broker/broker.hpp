@@ -7,6 +7,7 @@
 // calling connection's strand.
 #pragma once
 
+#include "daemon/auth/acl.hpp"
 #include "daemon/broker/message.hpp"
 #include "daemon/broker/records.hpp"
 #include "daemon/broker/retained.hpp"
@@ -44,6 +45,8 @@ public:
     RetainedMessages& retained() noexcept { return retained_; }
     const Records& records() const noexcept { return records_; }
     Stats& stats() noexcept { return stats_; }
+    // Authentication and authorization (daemon/auth/); reloaded on SIGHUP.
+    auth::Authorizer& authorizer() noexcept { return authorizer_; }
 
     // Routes an application message: keeps it as the retained message of its topic if it is
     // retained and not a record (records are stored before they are published), then
@@ -94,6 +97,7 @@ private:
     RetainedMessages retained_;
     Records records_;
     Stats stats_;
+    auth::Authorizer authorizer_{config_};
 
     mutable std::mutex mu_;
     std::unordered_map<std::string, std::shared_ptr<session::Session>> sessions_;  // guarded by mu_

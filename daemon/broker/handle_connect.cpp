@@ -2,6 +2,8 @@
 // CONNACK with the server's limits, then redelivery of the session's in-flight messages.
 #include "daemon/broker/broker.hpp"
 
+#include "daemon/auth/acl.hpp"
+
 #include "daemon/session/connection.hpp"
 #include "daemon/session/session.hpp"
 
@@ -9,6 +11,10 @@
 #include "common/topic/topic.hpp"
 #include "common/topic/utf8.hpp"
 #include "common/util/log.hpp"
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/thread_pool.hpp>
+#include <boost/asio/use_awaitable.hpp>
 
 #include <algorithm>
 
@@ -22,6 +28,17 @@ void refuse(const std::shared_ptr<session::Connection>& conn, mqtt::ReasonCode r
     log::debug("refusing CONNECT from {}: {} ({})", conn->remote(), mqtt::name(rc), reason);
     conn->send(ack);
     conn->close();
+}
+
+// Threads for password verification (they block for the KDF's duration).
+boost::asio::thread_pool& auth_pool() {
+    static boost::asio::thread_pool pool(2);
+    return pool;
+}
+
+boost::asio::awaitable<auth::Login> authenticate_off_strand(const auth::Authorizer* authorizer,
+                                                            auth::Credentials credentials) {
+    co_return authorizer->authenticate(credentials);
 }
 
 }  // namespace
@@ -92,12 +109,35 @@ boost::asio::awaitable<void> handle_connect(Broker& broker, const std::shared_pt
         expiry = static_cast<std::uint32_t>(std::min<std::int64_t>(limits.v3_session_expiry.count(), 0xffffffff));
     }
 
+    // Authentication (DESIGN.md §7): before the session is opened, so a refused client
+    // cannot take over an existing one.
+    // A password costs a PBKDF2 run (~0.1 s): it runs on the auth pool, not on this strand,
+    // so a flood of logins cannot stall every other client.
+    auth::Credentials credentials{c.username, c.password, conn->stream().peer_common_name()};
+    auth::Login login;
+    if (credentials.password) {
+        auto task = authenticate_off_strand(&broker.authorizer(), std::move(credentials));
+        login = co_await boost::asio::co_spawn(auth_pool().get_executor(), std::move(task), boost::asio::use_awaitable);
+        if (conn->closing()) co_return;
+    } else {
+        login = broker.authorizer().authenticate(credentials);
+    }
+    if (login.result == auth::LoginResult::not_authorized) {
+        refuse(conn, mqtt::ReasonCode::not_authorized, "authentication required");
+        co_return;
+    }
+    if (login.result != auth::LoginResult::ok) {
+        log::warn("client {} from {}: bad user name or password", client_id, conn->remote());
+        refuse(conn, mqtt::ReasonCode::bad_user_name_or_password, "bad user name or password");
+        co_return;
+    }
+
     auto [session, present] = broker.open_session(client_id, c.clean_start, conn);
     session->expiry_interval.store(expiry);
 
     st.connected = true;
     st.client_id = client_id;
-    st.username = c.username;
+    st.username = login.user;  // the authenticated user (the certificate's CN under mTLS); empty: anonymous
     st.session = session;
     st.will = std::move(c.will);
     st.keep_alive = keep_alive;
@@ -105,9 +145,23 @@ boost::asio::awaitable<void> handle_connect(Broker& broker, const std::shared_pt
     st.client_receive_maximum = v5 ? c.properties.receive_maximum.value_or(65535) : 65535;
     st.client_topic_alias_maximum = v5 ? c.properties.topic_alias_maximum.value_or(0) : 0;
     st.request_problem_information = !v5 || c.properties.request_problem_information.value_or(true);
-    // Formats (DESIGN.md §4 rule 2): CONNECT user properties `content-type` (inbound) and
-    // `accept` (outbound), else mqtt.defaultFormat for deliveries.
+    // Formats (DESIGN.md §4 rule 2), later ones win: mqtt.defaultFormat (deliveries only);
+    // the user's configured `format` (both directions); a WebSocket upgrade's Content-Type
+    // (inbound) and Accept (outbound) headers; CONNECT user properties `content-type`
+    // (inbound) and `accept` (outbound).
     auto preferred = static_cast<encoding::Format>(broker.config().mqtt.default_format);
+    if (login.format) {
+        preferred = static_cast<encoding::Format>(*login.format);
+        st.inbound_format = preferred;
+    }
+    const auto transport = conn->stream().transport();
+    if (transport == net::Transport::ws || transport == net::Transport::wss) {
+        const auto& upgrade = conn->stream().upgrade_info();
+        if (!upgrade.content_type.empty())
+            if (auto f = encoding::format_from_content_type(upgrade.content_type)) st.inbound_format = f;
+        if (!upgrade.accept.empty())
+            if (auto f = encoding::choose_from_accept(upgrade.accept)) preferred = *f;
+    }
     for (const auto& [k, v] : c.properties.user_properties) {
         if (k == "content-type") st.inbound_format = encoding::format_from_content_type(v);
         else if (k == "accept") {

@@ -2,6 +2,7 @@
 // duplicate suppression, routing, and the acknowledgement with an honest reason code.
 #include "daemon/broker/async.hpp"
 #include "daemon/broker/broker.hpp"
+#include "daemon/broker/record_write.hpp"
 
 #include "daemon/session/connection.hpp"
 #include "daemon/session/session.hpp"
@@ -85,25 +86,13 @@ boost::asio::awaitable<void> write_record(Broker& broker, const std::shared_ptr<
     const std::string declared_type = p.properties.content_type.value_or("");
     auto fields = std::make_shared<Message>();  // what the delivery forwards from this publish
     forward_properties(p.properties, *fields, st);
-    const auto live_qos = p.qos;
+    auto origin = std::make_shared<WriteOrigin>();
+    origin->client_id = fields->origin;
+    origin->properties = std::move(fields->properties);
+    origin->qos = p.qos;
 
     if (p.payload.empty()) {  // an empty retained publish deletes the record
-        // (Named, not a temporary inside co_await: gcc 12 destroys such temporaries twice.)
-        auto start = [&broker, key, fields, live_qos](store::Completion<store::Removed> resume) {
-            broker.records().store().remove(key, [&broker, key, fields, live_qos, resume](Result<store::Removed> r) {
-                if (r && r->existed) {
-                    auto msg = broker.records().delete_message(key, r->version);
-                    msg->qos = live_qos;
-                    msg->origin = fields->origin;
-                    msg->properties = fields->properties;
-                    msg->properties.content_type.reset();
-                    msg->properties.payload_format_indicator.reset();
-                    broker.publish(msg);
-                }
-                resume(std::move(r));
-            });
-        };
-        auto removed = co_await async_complete<store::Removed>(std::move(start));
+        auto removed = co_await async_remove_record(broker, key, std::move(origin));
         if (!removed) refuse(broker, conn, p, to_reason_code(removed.error()), "store: " + removed.error().message());
         else acknowledge(conn, p, mqtt::ReasonCode::success);
         co_return;
@@ -124,25 +113,7 @@ boost::asio::awaitable<void> write_record(Broker& broker, const std::shared_ptr<
         co_return;
     }
     auto value = std::make_shared<const encoding::Value>(std::move(*record));
-    auto data = records.encode_for_store(*value);
-    auto index = records.index_values(key, *value);
-    auto start = [&broker, key, value, fields, live_qos, data = std::move(data),
-                  index = std::move(index)](store::Completion<store::Record> resume) mutable {
-            broker.records().store().put(key, std::move(data), std::move(index),
-                                         [&broker, key, value, fields, live_qos, resume](Result<store::Record> r) {
-                                             if (r) {
-                                                 auto msg = broker.records().message_of(key, value, r->version);
-                                                 msg->qos = live_qos;
-                                                 msg->origin = fields->origin;
-                                                 msg->properties = fields->properties;
-                                                 msg->properties.content_type.reset();
-                                                 msg->properties.payload_format_indicator.reset();
-                                                 broker.publish(msg);
-                                             }
-                                             resume(std::move(r));
-                                         });
-    };
-    auto put = co_await async_complete<store::Record>(std::move(start));
+    auto put = co_await async_put_record(broker, key, std::move(value), std::move(origin));
     if (!put) refuse(broker, conn, p, to_reason_code(put.error()), "store: " + put.error().message());
     else acknowledge(conn, p, mqtt::ReasonCode::success);
 }
@@ -205,6 +176,25 @@ boost::asio::awaitable<void> handle_publish(Broker& broker, const std::shared_pt
         broker.records().tables().find(p.topic.substr(0, p.topic.find('/'))) == nullptr) {
         refuse(broker, conn, p, mqtt::ReasonCode::topic_name_invalid, p.topic + " is not a declared table (mqtt.strictTopics)");
         co_return;
+    }
+
+    // Authorization (DESIGN.md §7, the mapping in daemon/auth/acl.hpp).
+    {
+        const auth::Identity who{st.username, st.client_id};
+        const auto& authorizer = broker.authorizer();
+        bool allowed = false;
+        if (record_key) {
+            const auto action = !p.retain         ? auth::TableAction::update
+                                : p.payload.empty() ? auth::TableAction::remove
+                                                    : auth::TableAction::insert_or_update;
+            allowed = authorizer.can_table(who, record_key->table, action);
+        } else {
+            allowed = authorizer.can_topic(who, p.topic, auth::TopicAction::publish);
+        }
+        if (!allowed) {
+            refuse(broker, conn, p, mqtt::ReasonCode::not_authorized, "not authorized to publish to " + p.topic);
+            co_return;
+        }
     }
 
     if (p.qos == mqtt::QoS::exactly_once) {

@@ -47,6 +47,19 @@ std::optional<encoding::Format> parse_accept(std::string_view value) {
     return encoding::choose_from_accept(value);
 }
 
+// Authorization of a subscription (daemon/auth/acl.hpp): read on every table whose
+// records the filter can match, and the topic rules when it can match plain topics.
+bool may_subscribe(Broker& broker, const session::ProtocolState& st, const std::string& filter) {
+    const auth::Identity who{st.username, st.client_id};
+    const auto& authorizer = broker.authorizer();
+    const auto scope = topic::scope(filter, broker.records().tables());
+    for (const auto& table : scope.tables)
+        if (!authorizer.can_table(who, table.table, auth::TableAction::read)) return false;
+    if (scope.plain_topics || scope.tables.empty())
+        return authorizer.can_topic(who, filter, auth::TopicAction::subscribe);
+    return true;
+}
+
 boost::asio::awaitable<void> send_snapshot(Broker& broker, std::shared_ptr<session::Connection> conn,
                                            std::vector<SnapshotRequest> requests) {
     auto session = conn->state().session;
@@ -120,6 +133,12 @@ void handle_subscribe(Broker& broker, const std::shared_ptr<session::Connection>
             // v5 [MQTT-3.8.3-4]: No Local on a shared subscription is a protocol error.
             conn->close(mqtt::ReasonCode::protocol_error, "No Local on a shared subscription");
             return;
+        }
+        if (!may_subscribe(broker, st, filter->filter)) {
+            ack.reason_codes.push_back(mqtt::ReasonCode::not_authorized);  // 3.1.1: 0x80 failure
+            if (!problems.empty()) problems += "; ";
+            problems += sub.filter + ": not authorized";
+            continue;
         }
         auto options = sub.options;
         options.qos = std::min(options.qos, mqtt::QoS::exactly_once);

@@ -1,0 +1,88 @@
+#include "daemon/auth/acl.hpp"
+
+#include "common/topic/topic.hpp"
+
+#include <algorithm>
+
+namespace harperrt::daemon::auth {
+namespace {
+
+const std::vector<std::string>& roles_of(const config::Config& config, const Identity& who) {
+    static const std::vector<std::string> none;
+    if (who.anonymous()) return config.anonymous_roles;
+    const auto it = std::find_if(config.users.begin(), config.users.end(),
+                                 [&](const config::User& u) { return u.name == *who.user; });
+    return it == config.users.end() ? none : it->roles;
+}
+
+// A substituted value must stay one literal level: otherwise a user named `#` would widen
+// the rule. Returns false when the rule cannot apply.
+bool substitute(std::string& filter, std::string_view token, const std::optional<std::string>& value) {
+    for (auto pos = filter.find(token); pos != std::string::npos; pos = filter.find(token, pos)) {
+        if (!value || value->empty() || value->find_first_of("/+#") != std::string::npos) return false;
+        filter.replace(pos, token.size(), *value);
+        pos += value->size();
+    }
+    return true;
+}
+
+}  // namespace
+
+Authorizer::Authorizer(const config::Config& config) : config_(std::make_shared<const config::Config>(config)) {}
+
+void Authorizer::reload(const config::Config& config) {
+    auto next = std::make_shared<const config::Config>(config);
+    const std::lock_guard lock(mu_);
+    config_ = std::move(next);
+}
+
+std::shared_ptr<const config::Config> Authorizer::current() const {
+    const std::lock_guard lock(mu_);
+    return config_;
+}
+
+Login Authorizer::authenticate(const Credentials& credentials) const {
+    const auto config = current();
+    return auth::authenticate(*config, credentials);
+}
+
+bool Authorizer::can_table(const Identity& who, std::string_view table, TableAction action) const {
+    const auto config = current();
+    // Without anonymousRoles, an anonymous client (only where anonymous access is allowed)
+    // may do everything: the single-user default of `harperrt serve` with no config.
+    if (who.anonymous() && config->anonymous_roles.empty()) return true;
+    for (const auto& role_name : roles_of(*config, who)) {
+        const auto role = config->roles.find(role_name);
+        if (role == config->roles.end()) continue;
+        const auto perms = role->second.tables.find(std::string(table));
+        if (perms == role->second.tables.end()) continue;
+        const auto& p = perms->second;
+        switch (action) {
+        case TableAction::read: if (p.read) return true; break;
+        case TableAction::insert: if (p.insert) return true; break;
+        case TableAction::update: if (p.update) return true; break;
+        case TableAction::remove: if (p.remove) return true; break;
+        case TableAction::insert_or_update: if (p.insert || p.update) return true; break;
+        }
+    }
+    return false;
+}
+
+bool Authorizer::can_topic(const Identity& who, std::string_view topic, TopicAction action) const {
+    const auto config = current();
+    for (const auto& role_name : roles_of(*config, who)) {
+        const auto role = config->roles.find(role_name);
+        if (role == config->roles.end()) continue;
+        for (const auto& rule : role->second.topics) {
+            const auto& says = action == TopicAction::publish ? rule.publish : rule.subscribe;
+            if (!says) continue;
+            std::string filter = rule.filter;
+            if (!substitute(filter, "%u", who.user)) continue;
+            if (!substitute(filter, "%c", std::optional<std::string>(who.client_id))) continue;
+            if (topic::matches(filter, topic)) return *says;
+        }
+    }
+    return config->mqtt.default_topic_access == config::TopicAccess::allow;
+}
+
+}  // namespace harperrt::daemon::auth
