@@ -41,6 +41,7 @@ int main(int argc, char** argv) {
     add_get_command(app, ctx);
     add_put_command(app, ctx);
     add_config_command(app, ctx);
+    add_complete_command(app, ctx);
 
     try {
         app.parse(argc, argv);

@@ -1,12 +1,165 @@
-// cmd/pub.cpp: `harperrt pub`: Publish a message.
-#include "cmd/context.hpp"
+// cmd/pub.cpp: `harperrt pub`: publish one message, or one per input line with -l.
+#include "cmd/connection.hpp"
+
+#include "common/encoding/content_type.hpp"
+
+#include <fmt/core.h>
+
+#include <charconv>
+#include <iostream>
+#include <memory>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
 
 namespace harperrt::cmd {
 
+namespace asio = boost::asio;
+
+struct PubOptions {
+    ConnectionOptions connection;
+    std::string topic;
+    std::optional<std::string> message;
+    std::optional<std::string> file;
+    bool stdin_message = false;
+    bool lines = false;
+    bool null_message = false;
+    int qos = 0;
+    bool retain = false;
+    std::optional<std::string> format;
+    std::vector<std::pair<std::string, std::string>> properties;
+};
+
+namespace {
+
+// -D NAME VALUE: a v5 PUBLISH property by its mosquitto name, else a user property.
+bool apply_property(const std::string& name, const std::string& value, mqtt::Properties& props) {
+    if (name == "content-type") props.content_type = value;
+    else if (name == "response-topic") props.response_topic = value;
+    else if (name == "correlation-data") props.correlation_data = value;
+    else if (name == "payload-format-indicator") props.payload_format_indicator = static_cast<std::uint8_t>(value == "1" ? 1 : 0);
+    else if (name == "message-expiry-interval") {
+        std::uint32_t v = 0;
+        const auto [ptr, ec] = std::from_chars(value.data(), value.data() + value.size(), v);
+        if (ec != std::errc{} || ptr != value.data() + value.size()) return false;
+        props.message_expiry_interval = v;
+    } else props.user_properties.emplace_back(name, value);
+    return true;
+}
+
+asio::awaitable<int> async_run_pub(const PubOptions& o, client::Options copts, mqtt::Publish templ,
+                                   std::optional<encoding::Format> format) {
+    auto executor = co_await asio::this_coro::executor;
+    client::Client client(executor, std::move(copts));
+    client.set_deadline(std::chrono::steady_clock::now() + o.connection.timeout_duration());
+    if (auto ec = co_await client.async_connect()) co_return report_error("pub", "connecting", ec, client.detail());
+    client.set_deadline(std::nullopt);
+
+    int rc = exit_ok;
+    for (;;) {
+        mqtt::Publish publish = templ;
+        if (o.lines) {
+            std::string line;
+            if (!std::getline(std::cin, line)) break;  // blocking read: -l is for pipes
+            auto payload = convert_payload("pub", line, format);
+            if (!payload) {
+                rc = exit_failure;
+                continue;
+            }
+            publish.payload = std::move(*payload);
+        }
+        client.set_deadline(std::chrono::steady_clock::now() + o.connection.timeout_duration());
+        auto ack = co_await client.async_publish(std::move(publish));
+        client.set_deadline(std::nullopt);
+        if (!ack) co_return report_error("pub", "publishing", ack.error(), client.detail());
+        if (mqtt::is_failure(ack->reason_code)) {
+            rc = report_reason("pub", o.qos == 2 ? "PUBREC/PUBCOMP" : "PUBACK", ack->reason_code, ack->reason_string);
+            if (!o.lines) break;
+        }
+        if (!o.lines) break;
+    }
+    client.set_deadline(std::chrono::steady_clock::now() + o.connection.timeout_duration());
+    co_await client.async_disconnect();
+    co_return rc;
+}
+
+}  // namespace
+
+int run_pub(const PubOptions& o) {
+    auto copts = make_client_options("pub", o.connection);
+    if (!copts) return exit_usage;
+    const int sources = (o.message ? 1 : 0) + (o.file ? 1 : 0) + (o.stdin_message ? 1 : 0) + (o.lines ? 1 : 0) +
+                        (o.null_message ? 1 : 0);
+    if (sources != 1) {
+        fmt::print(stderr, "harperrt pub: give exactly one of -m, -f, -s, -l, -n\n");
+        return exit_usage;
+    }
+    std::optional<encoding::Format> format;
+    if (o.format) format = encoding::format_from_name(*o.format);
+    mqtt::Publish templ;
+    templ.topic = o.topic;
+    templ.qos = static_cast<mqtt::QoS>(o.qos);
+    templ.retain = o.retain;
+    for (const auto& [name, value] : o.properties) {
+        if (!mqtt::is_v5(copts->version)) {
+            fmt::print(stderr, "harperrt pub: -D needs MQTT 5 (-V 5)\n");
+            return exit_usage;
+        }
+        if (!apply_property(name, value, templ.properties)) {
+            fmt::print(stderr, "harperrt pub: bad value for -D {}: {}\n", name, value);
+            return exit_usage;
+        }
+    }
+    if (format && mqtt::is_v5(copts->version)) templ.properties.content_type = std::string(encoding::content_type(*format));
+    if (!o.lines) {
+        std::string text;
+        if (o.message) text = *o.message;
+        else if (o.stdin_message) text = read_stdin();
+        else if (o.file) {
+            auto content = read_file(*o.file);
+            if (!content) {
+                fmt::print(stderr, "harperrt pub: cannot read {}\n", *o.file);
+                return exit_usage;
+            }
+            text = std::move(*content);
+        }
+        if (!o.null_message) {
+            auto payload = convert_payload("pub", text, format);
+            if (!payload) return exit_usage;
+            templ.payload = std::move(*payload);
+        }
+    }
+    return run_coroutine("pub", [&]() { return async_run_pub(o, *copts, templ, format); });
+}
+
 void add_pub_command(CLI::App& app, Context& ctx) {
-    auto* sub = app.add_subcommand("pub", "Publish a message");
-    sub->allow_extras();
-    sub->callback([&ctx] { ctx.exit_code = not_implemented("pub"); });
+    auto opts = std::make_shared<PubOptions>();
+    auto* sub = app.add_subcommand("pub", "Publish a message (retained with -r: writes the record)");
+    sub->add_option("-t,--topic", opts->topic, "Topic name")->required()->type_name("TOPIC");
+    sub->add_option("-m,--message", opts->message, "Message payload")->type_name("TEXT");
+    sub->add_option("-f,--file", opts->file, "Send the contents of FILE")->type_name("FILE");
+    sub->add_flag("-s,--stdin-file", opts->stdin_message, "Send all of stdin as one message");
+    sub->add_flag("-l,--stdin-line", opts->lines, "Send one message per line of stdin");
+    sub->add_flag("-n,--null-message", opts->null_message, "Send an empty message (with -r: delete the record)");
+    sub->add_option("-q,--qos", opts->qos, "QoS 0, 1 or 2 (1 and 2 wait for the acknowledgement)")
+        ->check(CLI::Range(0, 2))->capture_default_str();
+    sub->add_flag("-r,--retain", opts->retain, "Retain the message (a record topic: replace the record)");
+    sub->add_option("--format", opts->format, "Convert JSON input to json, cbor or msgpack and set the v5 content type")
+        ->check(CLI::IsMember({"json", "cbor", "msgpack"}));
+    sub->add_option("-D,--property", opts->properties,
+                    "v5 property NAME VALUE: content-type, response-topic, correlation-data, "
+                    "message-expiry-interval, payload-format-indicator; any other NAME is a user property")
+        ->type_name("NAME VALUE");
+    add_connection_options(sub, opts->connection);
+    sub->footer(
+        "Exit codes: 0 ok, 1 refused (reason code on stderr), 2 usage, 4 timeout, 5 cannot connect,\n"
+        "6 not authorized.\n"
+        "Examples:\n"
+        "  harperrt pub -t alerts/door -m open\n"
+        "  harperrt pub -t Sensor/1 -r -q 1 -m '{\"temp\":21}' --format cbor\n"
+        "  tail -f log.jsonl | harperrt pub -t logs/app -l\n");
+    sub->callback([opts, &ctx] { ctx.exit_code = run_pub(*opts); });
 }
 
 }  // namespace harperrt::cmd

@@ -1,0 +1,398 @@
+// The CLI (DESIGN.md §8) against the real daemon: `harperrt put/get/pub/sub/config` run as
+// child processes, their stdout and exit codes compared. No sleeps: a subscriber is known to
+// be subscribed once it printed a retained marker, and `get` ends on its PINGREQ barrier.
+#include "tests/support/daemon.hpp"
+#include "tests/support/test_client.hpp"
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include <unistd.h>
+
+#include <cctype>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <map>
+#include <set>
+#include <sstream>
+#include <string>
+#include <vector>
+
+namespace harperrt::test {
+namespace {
+
+using mqtt::QoS;
+using mqtt::ReasonCode;
+using nlohmann::json;
+
+constexpr const char* tables_yaml =
+    "tables:\n"
+    "  Sensor: { primaryKey: id, indexes: [status, temp] }\n"
+    "  Dog: { primaryKey: dogId, keyType: int }\n";
+// Anonymous clients may do everything (as the daemon's tests run without users).
+constexpr const char* anonymous_yaml =
+    "roles:\n"
+    "  all: { tables: { Sensor: [read, insert, update, delete], Dog: [read, insert, update, delete] } }\n"
+    "anonymousRoles: [all]\n";
+
+std::string quote(const std::string& s) {
+    std::string out = "'";
+    for (char c : s) {
+        if (c == '\'') out += "'\\''";
+        else out += c;
+    }
+    return out + "'";
+}
+
+std::vector<std::string> lines_of(const std::string& text) {
+    std::vector<std::string> out;
+    std::istringstream in(text);
+    for (std::string line; std::getline(in, line);) out.push_back(line);
+    return out;
+}
+
+class Cli : public ::testing::Test {
+protected:
+    void TearDown() override {
+        if (daemon_ && daemon_->pid() > 0) {
+            EXPECT_EQ(daemon_->stop(), 0) << daemon_->log();
+        }
+    }
+    void start(const std::string& yaml = std::string(tables_yaml) + anonymous_yaml) { daemon_ = std::make_unique<Daemon>(yaml); }
+
+    // "harperrt <cmd> -p PORT <args>" as a shell command line.
+    std::string cli(const std::string& cmd, const std::string& args) const {
+        std::string line = quote(harperrt_binary().string()) + " " + cmd;
+        if (daemon_) line += " -p " + std::to_string(daemon_->mqtt_port());
+        return line + " " + args;
+    }
+    int run(const std::string& cmd, const std::string& args, std::string* out = nullptr, std::string* err = nullptr) {
+        std::string ignored_err;
+        const int rc = run_command(cli(cmd, args), out, err != nullptr ? err : &ignored_err);
+        return rc;
+    }
+
+    std::unique_ptr<Daemon> daemon_;
+};
+
+TEST_F(Cli, PutThenGetRoundTrips) {
+    start();
+    std::string out, err;
+    ASSERT_EQ(run("put", "Sensor/1 '{\"temp\":21,\"status\":\"ok\"}'", &out, &err), 0) << err;
+    EXPECT_EQ(out, "");
+    ASSERT_EQ(run("get", "Sensor/1", &out, &err), 0) << err;
+    const auto lines = lines_of(out);
+    ASSERT_EQ(lines.size(), 1u) << out;
+    const auto record = json::parse(lines[0]);
+    EXPECT_EQ(record["temp"], 21);
+    EXPECT_EQ(record["status"], "ok");
+    EXPECT_EQ(record["id"], "1");
+
+    // The value from stdin, then --delete.
+    ASSERT_EQ(run_command("echo '{\"temp\":22}' | " + cli("put", "Sensor/1"), &out), 0);
+    ASSERT_EQ(run("get", "Sensor/1", &out), 0);
+    EXPECT_EQ(json::parse(out)["temp"], 22);
+    ASSERT_EQ(run("put", "-n Sensor/1", &out, &err), 0) << err;
+    EXPECT_EQ(run("get", "Sensor/1", &out, &err), 3) << err;
+}
+
+TEST_F(Cli, WebSocketUrlRoundTrips) {
+    start();
+    if (!daemon_->ports().http) GTEST_SKIP() << "no HTTP listener";
+    const std::string url = "ws://127.0.0.1:" + std::to_string(*daemon_->ports().http);
+    std::string out, err;
+    ASSERT_EQ(run_command(quote(harperrt_binary().string()) + " put -L " + url + "/mqtt Sensor/ws '{\"w\":1}'", &out, &err), 0)
+        << err;
+    ASSERT_EQ(run_command("HARPERRT_URL=" + url + " " + quote(harperrt_binary().string()) + " get Sensor/ws", &out, &err), 0)
+        << err;
+    EXPECT_EQ(json::parse(out)["w"], 1);
+}
+
+TEST_F(Cli, TlsUrlVerifiesTheServer) {
+    if (run_command("command -v openssl >/dev/null") != 0) GTEST_SKIP() << "no openssl";
+    const auto dir = std::filesystem::temp_directory_path() / ("harperrt-cli-tls-" + std::to_string(::getpid()));
+    std::filesystem::create_directories(dir);
+    const auto cert = (dir / "cert.pem").string(), key = (dir / "key.pem").string();
+    ASSERT_EQ(run_command("openssl req -x509 -newkey rsa:2048 -nodes -keyout " + quote(key) + " -out " + quote(cert) +
+                          " -days 1 -subj /CN=localhost -addext subjectAltName=IP:127.0.0.1 2>/dev/null"),
+              0);
+    daemon_ = std::make_unique<Daemon>(std::string(tables_yaml) + anonymous_yaml,
+                                       std::vector<std::string>{"--set", "mqtt.network.securePort=0", "--set",
+                                                                "tls.certificate=" + cert, "--set", "tls.privateKey=" + key});
+    ASSERT_TRUE(daemon_->ports().mqtts);
+    const std::string url = "mqtts://127.0.0.1:" + std::to_string(*daemon_->ports().mqtts);
+    const auto bin = quote(harperrt_binary().string());
+    std::string out, err;
+    ASSERT_EQ(run_command(bin + " put -L " + url + " --cafile " + quote(cert) + " Sensor/tls '{\"s\":1}'", &out, &err), 0) << err;
+    EXPECT_EQ(run_command(bin + " get -L " + url + " Sensor/tls", &out, &err), 5);  // not a trusted certificate
+    EXPECT_NE(err.find("TLS"), std::string::npos) << err;
+    ASSERT_EQ(run_command(bin + " get -L " + url + " --insecure Sensor/tls", &out, &err), 0) << err;
+    EXPECT_EQ(json::parse(out)["s"], 1);
+    std::filesystem::remove_all(dir);
+}
+
+TEST_F(Cli, GetOfAMissingRecordExits3) {
+    start();
+    std::string out, err;
+    EXPECT_EQ(run("get", "Sensor/nope", &out, &err), 3);
+    EXPECT_EQ(out, "");
+    EXPECT_NE(err.find("nothing"), std::string::npos) << err;
+    EXPECT_EQ(run("get", "--array 'Sensor/#'", &out, &err), 3);
+    EXPECT_EQ(out, "[]\n");
+}
+
+TEST_F(Cli, GetOfAFilterPrintsEveryRecordAndExits) {
+    start();
+    constexpr int count = 2000;
+    {
+        TestClient c(daemon_->mqtt_port(), mqtt::Version::v5);
+        ASSERT_EQ(c.connect("loader").reason_code, ReasonCode::success);
+        for (int i = 1; i <= count; ++i)
+            c.send(mqtt::Publish{"Sensor/" + std::to_string(i), "{\"n\":" + std::to_string(i) + "}", QoS::at_least_once,
+                                 true, false, static_cast<std::uint16_t>(i), {}});
+        for (int i = 1; i <= count; ++i) ASSERT_EQ(c.expect<mqtt::Puback>(std::chrono::seconds(30)).reason_code, ReasonCode::success);
+        c.disconnect();
+    }
+    std::string out, err;
+    ASSERT_EQ(run("get", "'Sensor/#'", &out, &err), 0) << err;
+    const auto lines = lines_of(out);
+    ASSERT_EQ(lines.size(), static_cast<std::size_t>(count));
+    std::set<int> seen;
+    for (const auto& line : lines) seen.insert(json::parse(line)["n"].get<int>());
+    EXPECT_EQ(seen.size(), static_cast<std::size_t>(count));
+
+    ASSERT_EQ(run("get", "--array 'Sensor/+'", &out, &err), 0) << err;
+    EXPECT_EQ(json::parse(out).size(), static_cast<std::size_t>(count));
+    // sub --retained-only ends after the same snapshot.
+    ASSERT_EQ(run("sub", "-t 'Sensor/#' --retained-only", &out, &err), 0) << err;
+    EXPECT_EQ(lines_of(out).size(), static_cast<std::size_t>(count));
+}
+
+TEST_F(Cli, SubOutputJsonIsValidForJsonCborAndOpaquePayloads) {
+    start();
+    std::string err;
+    ASSERT_EQ(run("pub", "-t plain/0 -r -q 1 -m ready", nullptr, &err), 0) << err;
+    ChildProcess sub(cli("sub", "-t 'plain/#' -o json -C 4 -W 20"));
+    auto first = sub.read_line();
+    ASSERT_TRUE(first) << "subscriber printed nothing";
+    auto marker = json::parse(*first);
+    EXPECT_EQ(marker["topic"], "plain/0");
+    EXPECT_EQ(marker["retain"], true);
+    EXPECT_EQ(marker["payload"], "ready");
+
+    const auto bin = daemon_->dir() / "bytes.bin";
+    {
+        std::ofstream f(bin, std::ios::binary);
+        f << std::string("\x00\xff\x01", 3);
+    }
+    ASSERT_EQ(run("pub", "-t plain/json -q 1 -m '{\"a\":[1,2]}'", nullptr, &err), 0) << err;
+    ASSERT_EQ(run("pub", "-t plain/cbor -q 2 --format cbor -m '{\"a\":[1,2]}'", nullptr, &err), 0) << err;
+    ASSERT_EQ(run("pub", "-t plain/bin -f " + quote(bin.string()), nullptr, &err), 0) << err;
+
+    std::map<std::string, json> payloads;
+    for (int i = 0; i < 3; ++i) {
+        auto line = sub.read_line();
+        ASSERT_TRUE(line);
+        const auto msg = json::parse(*line);
+        EXPECT_EQ(msg["retain"], false);
+        payloads[msg["topic"]] = msg["payload"];
+    }
+    EXPECT_EQ(payloads["plain/json"], json::parse("{\"a\":[1,2]}"));
+    EXPECT_EQ(payloads["plain/cbor"], json::parse("{\"a\":[1,2]}"));
+    EXPECT_EQ(payloads["plain/bin"], json::parse("{\"$base64\":\"AP8B\"}"));
+    EXPECT_EQ(sub.wait(), 0);  // -C 4 reached
+}
+
+TEST_F(Cli, Mqtt311SubscriberGetsOneMessagePerPubLine) {
+    start();
+    std::string err;
+    ASSERT_EQ(run("put", "-V 311 Sensor/m '{\"v\":1}'", nullptr, &err), 0) << err;
+    ChildProcess sub(cli("sub", "-V 311 -t Sensor/m -t 'lines/#' -q 2 -v -C 3 -W 20"));
+    auto first = sub.read_line();
+    ASSERT_TRUE(first);
+    EXPECT_EQ(first->rfind("Sensor/m {", 0), 0u) << *first;
+    ASSERT_EQ(run_command("printf 'one\\ntwo\\n' | " + cli("pub", "-t lines/x -q 2 -l"), nullptr, &err), 0) << err;
+    EXPECT_EQ(sub.read_line(), std::optional<std::string>("lines/x one"));
+    EXPECT_EQ(sub.read_line(), std::optional<std::string>("lines/x two"));
+    EXPECT_EQ(sub.wait(), 0);
+}
+
+TEST_F(Cli, CountAndWaitBoundTheRun) {
+    start();
+    std::string out, err;
+    // -W with nothing received: exit 4.
+    EXPECT_EQ(run("sub", "-t nothing/here -W 0.3", &out, &err), 4);
+    EXPECT_EQ(out, "");
+    // -C 1 with a retained message: exits after it.
+    ASSERT_EQ(run("put", "Sensor/7 '{\"temp\":1}'"), 0);
+    ASSERT_EQ(run("sub", "-t Sensor/7 -C 1 -W 20 -v", &out, &err), 0) << err;
+    EXPECT_EQ(out.rfind("Sensor/7 {", 0), 0u) << out;
+    // -R skips it, so -W ends with a timeout.
+    EXPECT_EQ(run("sub", "-t Sensor/7 -R -C 1 -W 0.3", &out, &err), 4);
+    EXPECT_EQ(out, "");
+}
+
+TEST_F(Cli, CannotConnectExits5) {
+    // Nothing listens on port 1 of loopback.
+    std::string out, err;
+    EXPECT_EQ(run_command(quote(harperrt_binary().string()) + " get -p 1 Sensor/1", &out, &err), 5);
+    EXPECT_NE(err.find("cannot connect"), std::string::npos) << err;
+    EXPECT_EQ(run_command(quote(harperrt_binary().string()) + " pub -L mqtt://no-such-host.invalid:1883 -t a -m b", &out, &err), 5);
+    EXPECT_EQ(run_command(quote(harperrt_binary().string()) + " put -L ws://127.0.0.1:1/mqtt a/b c", &out, &err), 5);
+}
+
+TEST_F(Cli, UsageErrorsExit2) {
+    std::string out, err;
+    const auto bin = quote(harperrt_binary().string());
+    EXPECT_EQ(run_command(bin + " pub -t a", &out, &err), 2);  // no message source
+    EXPECT_EQ(run_command(bin + " sub", &out, &err), 2);       // no -t
+    EXPECT_EQ(run_command(bin + " get -L bogus://x Sensor/1", &out, &err), 2);
+    EXPECT_EQ(run_command(bin + " sub -t a -q 3", &out, &err), 2);
+}
+
+TEST_F(Cli, RefusedPutExits1WithTheReasonCode) {
+    start();
+    std::string out, err;
+    // Dog's key type is int: "abc" is not a record id.
+    EXPECT_EQ(run("put", "Dog/abc '{\"name\":\"rex\"}'", &out, &err), 1);
+    EXPECT_NE(err.find("0x"), std::string::npos) << err;
+}
+
+TEST_F(Cli, NotAuthorizedExits6) {
+    std::string hash, err;
+    ASSERT_EQ(run_command("printf 'secret\\n' | " + quote(harperrt_binary().string()) + " config passwd alice", &hash, &err), 0)
+        << err;
+    ASSERT_FALSE(hash.empty());
+    hash.pop_back();  // newline
+    start(std::string(tables_yaml) +
+          "mqtt: { requireAuthentication: true }\n"
+          "roles:\n"
+          "  writer:\n"
+          "    tables: { Sensor: [read, insert, update, delete] }\n"
+          "    topics: [ { filter: \"secret/#\", subscribe: false } ]\n"
+          "users:\n"
+          "  - { name: alice, password: \"" + hash + "\", roles: [writer] }\n");
+    std::string out;
+    EXPECT_EQ(run("get", "-u alice -P wrong Sensor/1", &out, &err), 6) << err;
+    EXPECT_EQ(run("get", "Sensor/1", &out, &err), 6) << err;  // anonymous
+    EXPECT_EQ(run("put", "-u alice -P secret Sensor/1 '{\"temp\":3}'", &out, &err), 0) << err;
+    EXPECT_EQ(run("get", "-u alice -P secret Sensor/1", &out, &err), 0) << err;
+    EXPECT_EQ(run("sub", "-u alice -P secret -t secret/x -W 5", &out, &err), 6) << err;
+    // Credentials from the environment and a password file.
+    const auto pw = daemon_->dir() / "pw";
+    {
+        std::ofstream f(pw);
+        f << "secret\n";
+    }
+    EXPECT_EQ(run_command("HARPERRT_USERNAME=alice " + cli("get", "--password-file " + quote(pw.string()) + " Sensor/1"), &out,
+                          &err),
+              0)
+        << err;
+}
+
+TEST_F(Cli, ConfigValidateReportsFileAndLine) {
+    const auto dir = std::filesystem::temp_directory_path() / ("harperrt-cli-" + std::to_string(::getpid()));
+    std::filesystem::create_directories(dir);
+    const auto bad = dir / "bad.yaml";
+    {
+        std::ofstream f(bad);
+        f << "rootPath: ./data\nmqtt:\n  netwrk: { port: 1 }\n";
+    }
+    std::string out, err;
+    const auto bin = quote(harperrt_binary().string());
+    EXPECT_EQ(run_command(bin + " config validate " + quote(bad.string()), &out, &err), 1);
+    EXPECT_NE(err.find(bad.string() + ":3:"), std::string::npos) << err;
+
+    // init writes a template that validates, and refuses to overwrite it.
+    const auto good = dir / "harperrt.yaml";
+    std::filesystem::remove(good);
+    ASSERT_EQ(run_command(bin + " config init " + quote(good.string()), &out, &err), 0) << err;
+    EXPECT_EQ(run_command(bin + " config validate " + quote(good.string()), &out, &err), 0) << err;
+    EXPECT_EQ(run_command(bin + " config init " + quote(good.string()), &out, &err), 1);
+
+    // set edits in place (keeping comments), get reads it back, path names the file.
+    const std::string with = bin + " config -c " + quote(good.string());
+    ASSERT_EQ(run_command(with + " set mqtt.network.port 1884", &out, &err), 0) << err;
+    ASSERT_EQ(run_command(with + " get mqtt.network.port", &out, &err), 0) << err;
+    EXPECT_EQ(out, "1884\n");
+    ASSERT_EQ(run_command(with + " set mqtt.limits.maxInflight 7", &out, &err), 0) << err;
+    ASSERT_EQ(run_command(with + " get mqtt.limits.maxInflight", &out, &err), 0) << err;
+    EXPECT_EQ(out, "7\n");
+    EXPECT_EQ(run_command(with + " set mqtt.network.port notanumber", &out, &err), 1);
+    std::ifstream in(good);
+    const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    EXPECT_NE(text.find("port: 1884"), std::string::npos);
+    EXPECT_NE(text.find("# harperrt.yaml"), std::string::npos);  // comments kept
+    ASSERT_EQ(run_command(with + " show", &out, &err), 0) << err;
+    EXPECT_NE(out.find("1884"), std::string::npos);
+    ASSERT_EQ(run_command(with + " path", &out, &err), 0) << err;
+    EXPECT_NE(out.find("harperrt.yaml"), std::string::npos);
+    std::filesystem::remove_all(dir);
+}
+
+}  // namespace
+}  // namespace harperrt::test
+
+namespace harperrt::test {
+namespace {
+
+std::string slurp(const std::filesystem::path& p) {
+    std::ifstream in(p, std::ios::binary);
+    return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+}
+
+// True when `word` occurs in `text` as a whole word (not inside --foo-bar or -tx).
+bool has_word(const std::string& text, const std::string& word) {
+    const auto part = [](char c) { return std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '-' || c == '_'; };
+    for (std::size_t i = 0; (i = text.find(word, i)) != std::string::npos; ++i) {
+        const bool start = i == 0 || !part(text[i - 1]);
+        const bool end = i + word.size() == text.size() || !part(text[i + word.size()]);
+        if (start && end) return true;
+    }
+    return false;
+}
+
+// Every option of `harperrt __complete` is in each completion script and in its man page;
+// the man pages pass `groff -man -ww -z`. Regenerate with completions/generate.py.
+TEST(CliDocs, CompletionsAndManPagesListEveryOption) {
+    const auto source = std::filesystem::path(__FILE__).parent_path().parent_path().parent_path();
+    std::string out, err;
+    ASSERT_EQ(run_command(quote(harperrt_binary().string()) + " __complete", &out, &err), 0) << err;
+    const std::string bash = slurp(source / "completions/harperrt.bash");
+    const std::string zsh = slurp(source / "completions/_harperrt");
+    const std::string fish = slurp(source / "completions/harperrt.fish");
+    ASSERT_FALSE(bash.empty());
+    ASSERT_FALSE(zsh.empty());
+    ASSERT_FALSE(fish.empty());
+    int options = 0;
+    for (const auto& line : lines_of(out)) {
+        const auto t1 = line.find('\t'), t2 = line.find('\t', t1 + 1);
+        ASSERT_NE(t2, std::string::npos) << line;
+        const std::string path = line.substr(0, t1);
+        std::string word = line.substr(t1 + 1, t2 - t1 - 1);
+        if (word.empty() || word.front() != '-') continue;
+        if (word.back() == '=') word.pop_back();
+        ++options;
+        EXPECT_TRUE(has_word(bash, word)) << "bash completion lacks " << path << " " << word;
+        EXPECT_TRUE(has_word(zsh, word)) << "zsh completion lacks " << path << " " << word;
+        const std::string fish_flag = word.rfind("--", 0) == 0 ? "-l " + word.substr(2) : "-s " + word.substr(1);
+        EXPECT_NE(fish.find(fish_flag), std::string::npos) << "fish completion lacks " << path << " " << word;
+        const std::string top = path.substr(0, path.find(' '));
+        const auto page = source / "man" / (top == "harperrt" ? std::string("harperrt.1") : "harperrt-" + top + ".1");
+        std::string man = slurp(page);
+        for (std::size_t i = 0; (i = man.find("\\-", i)) != std::string::npos;) man.erase(i, 1);
+        EXPECT_NE(man.find("\\fB" + word + "\\fR"), std::string::npos) << page << " lacks " << path << " " << word;
+    }
+    EXPECT_GT(options, 100);
+    if (run_command("command -v groff >/dev/null") == 0) {
+        for (const auto& entry : std::filesystem::directory_iterator(source / "man")) {
+            std::string lint;
+            EXPECT_EQ(run_command("groff -man -ww -z " + quote(entry.path().string()) + " 2>&1", &lint), 0) << lint;
+            EXPECT_EQ(lint, "") << entry.path();
+        }
+    }
+}
+
+}  // namespace
+}  // namespace harperrt::test
