@@ -275,6 +275,29 @@ TEST_F(BrokerV5, InflightWindowFollowsClientReceiveMaximum) {
     EXPECT_EQ(sub->receive_publish().payload, "2");
 }
 
+TEST_F(BrokerV5, Qos1PublisherIsBackPressuredInsteadOfDropping) {
+    Daemon d("mqtt:\n  limits: { maxQueuedMessages: 5, maxInflight: 1 }\n");
+    TestClient sub(d.mqtt_port(), Version::v5);
+    mqtt::Properties one;
+    one.receive_maximum = 1;
+    sub.connect("slow", true, one);
+    sub.subscribe("bp", QoS::at_least_once);
+    TestClient pub(d.mqtt_port(), Version::v5);
+    pub.connect("fast");
+    constexpr int n = 20;
+    for (std::uint16_t i = 1; i <= n; ++i) pub.send(mqtt::Publish{"bp", std::to_string(i), QoS::at_least_once, false, false, i, {}});
+    // The subscriber has not acknowledged anything: 1 in flight + 5 queued fit, the
+    // publisher's later messages wait (their PUBACKs with them) instead of being dropped.
+    int acked = 0;
+    while (pub.receive(std::chrono::milliseconds(300))) ++acked;
+    EXPECT_LE(acked, 7);
+    // Now the subscriber reads everything, in order, none dropped.
+    for (int i = 1; i <= n; ++i) EXPECT_EQ(sub.receive_publish().payload, std::to_string(i));
+    while (acked < n && pub.receive()) ++acked;
+    EXPECT_EQ(acked, n);
+    EXPECT_EQ(d.stop(), 0);
+}
+
 TEST_F(BrokerV5, WillDelayIsCancelledByReconnect) {
     auto watcher = client("watcher");
     watcher->subscribe("wd/#", QoS::at_most_once);
