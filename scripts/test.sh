@@ -6,5 +6,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 bash scripts/build.sh
+# MQTT.js (npm) for the WebSocket tests, pinned by package-lock.json.
+if [ ! -d tests/integration/js/node_modules/mqtt ]; then
+  npm ci --prefix tests/integration/js --no-audit --no-fund --silent >/dev/null
+fi
 build_dir=${HARPERRT_BUILD_DIR:-build}
 ctest --test-dir "$build_dir" -j"${HARPERRT_JOBS:-$(nproc)}" --output-on-failure --timeout 300 "$@"
