@@ -356,7 +356,8 @@ bool has_word(const std::string& text, const std::string& word) {
 // Every option of `harperrt __complete` is in each completion script and in its man page;
 // the man pages pass `groff -man -ww -z`. Regenerate with completions/generate.py.
 TEST(CliDocs, CompletionsAndManPagesListEveryOption) {
-    const auto source = std::filesystem::path(__FILE__).parent_path().parent_path().parent_path();
+    // Not __FILE__: ccache's base_dir makes it relative to the build directory.
+    const std::filesystem::path source = HARPERRT_SOURCE_DIR;
     std::string out, err;
     ASSERT_EQ(run_command(quote(harperrt_binary().string()) + " __complete", &out, &err), 0) << err;
     const std::string bash = slurp(source / "completions/harperrt.bash");
