@@ -19,6 +19,7 @@
 
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/thread_pool.hpp>
 
 #include <atomic>
 #include <memory>
@@ -44,6 +45,10 @@ public:
     Router& router() noexcept { return router_; }
     RetainedMessages& retained() noexcept { return retained_; }
     const Records& records() const noexcept { return records_; }
+    // Threads for password verification (they block for the KDF's duration). Owned here,
+    // not a static, so they are joined while the broker goes away: OpenSSL's per-thread
+    // state is freed at thread exit, which must happen before OpenSSL's own atexit cleanup.
+    boost::asio::thread_pool& auth_pool() noexcept { return auth_pool_; }
     Stats& stats() noexcept { return stats_; }
     // Authentication and authorization (daemon/auth/); reloaded on SIGHUP.
     auth::Authorizer& authorizer() noexcept { return authorizer_; }
@@ -96,6 +101,7 @@ private:
     Router router_;
     RetainedMessages retained_;
     Records records_;
+    boost::asio::thread_pool auth_pool_{2};
     Stats stats_;
     auth::Authorizer authorizer_{config_};
 

@@ -30,12 +30,6 @@ void refuse(const std::shared_ptr<session::Connection>& conn, mqtt::ReasonCode r
     conn->close();
 }
 
-// Threads for password verification (they block for the KDF's duration).
-boost::asio::thread_pool& auth_pool() {
-    static boost::asio::thread_pool pool(2);
-    return pool;
-}
-
 boost::asio::awaitable<auth::Login> authenticate_off_strand(const auth::Authorizer* authorizer,
                                                             auth::Credentials credentials) {
     co_return authorizer->authenticate(credentials);
@@ -117,7 +111,7 @@ boost::asio::awaitable<void> handle_connect(Broker& broker, const std::shared_pt
     auth::Login login;
     if (credentials.password) {
         auto task = authenticate_off_strand(&broker.authorizer(), std::move(credentials));
-        login = co_await boost::asio::co_spawn(auth_pool().get_executor(), std::move(task), boost::asio::use_awaitable);
+        login = co_await boost::asio::co_spawn(broker.auth_pool().get_executor(), std::move(task), boost::asio::use_awaitable);
         if (conn->closing()) co_return;
     } else {
         login = broker.authorizer().authenticate(credentials);
