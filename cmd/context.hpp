@@ -33,7 +33,4 @@ void add_config_command(CLI::App& app, Context& ctx);
 // The hidden `__complete`: walks `app` (call it last).
 void add_complete_command(CLI::App& app, Context& ctx);
 
-// Says on stderr that `name` is not implemented yet; returns exit_failure.
-int not_implemented(const std::string& name);
-
 }  // namespace harperrt::cmd

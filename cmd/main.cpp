@@ -10,15 +10,6 @@
 #define HARPERRT_VERSION "0.0.0"
 #endif
 
-namespace harperrt::cmd {
-
-int not_implemented(const std::string& name) {
-    fmt::print(stderr, "harperrt {}: not implemented yet\n", name);
-    return exit_failure;
-}
-
-}  // namespace harperrt::cmd
-
 int main(int argc, char** argv) {
     using namespace harperrt::cmd;
     Context ctx;
