@@ -33,7 +33,36 @@ void after(asio::io_context& io, std::chrono::seconds delay, F fn) {
 }  // namespace
 
 Broker::Broker(const config::Config& config, asio::io_context& io, store::Store& store)
-    : config_(config), io_(io), records_(config, store) {}
+    : config_(config), io_(io), records_(config, store) {
+    // Query subscriptions judge a write against the record it replaced (router.hpp note 4).
+    router_.set_query_observer([&store](const std::string& table, bool any) { store.keep_previous(table, any); });
+}
+
+void Broker::unsubscribe_filter(const std::string& filter, const std::string& client_id) {
+    if (query_filter(filter, records_.tables())) router_.unsubscribe(topic::Filter{{}, filter}, client_id);
+    else if (auto f = topic::parse_subscription(filter)) router_.unsubscribe(*f, client_id);
+}
+
+std::optional<std::pair<topic::Filter, Subscriber>> Broker::subscriber_for(
+    const std::shared_ptr<session::Session>& session, const std::string& filter,
+    const session::SubscriptionInfo& info) const {
+    Subscriber s{session, session->client_id(), info.options, info.subscription_id, info.accept, {}, {}};
+    if (auto qf = query_filter(filter, records_.tables())) {
+        auto q = make_live_query(filter, *qf, records_);
+        if (!q.query) {
+            log::warn("client {}: subscription {} dropped: {}", session->client_id(), filter, q.error);
+            return std::nullopt;
+        }
+        s.query = std::move(q.query);
+        return std::pair{topic::Filter{{}, filter}, std::move(s)};
+    }
+    auto f = topic::parse_subscription(filter);
+    if (!f) {
+        log::warn("client {}: subscription {} dropped: {}", session->client_id(), filter, f.error().message());
+        return std::nullopt;
+    }
+    return std::pair{std::move(*f), std::move(s)};
+}
 
 
 std::size_t Broker::publish(const MessagePtr& msg) {
@@ -104,8 +133,7 @@ std::pair<std::shared_ptr<session::Session>, bool> Broker::open_session(
         session = slot;
     }
     if (discarded) {
-        for (const auto& [filter, info] : discarded->subscriptions())
-            if (auto f = topic::parse_subscription(filter)) router_.unsubscribe(*f, client_id);
+        for (const auto& [filter, info] : discarded->subscriptions()) unsubscribe_filter(filter, client_id);
         discarded->clear();
         records_.store().kv_remove(std::string(session_ns), client_id, {});
     }
@@ -176,8 +204,7 @@ void Broker::end_session(const std::string& client_id, std::uint64_t generation)
         session = std::move(it->second);
         sessions_.erase(it);
     }
-    for (const auto& [filter, info] : session->subscriptions())
-        if (auto f = topic::parse_subscription(filter)) router_.unsubscribe(*f, client_id);
+    for (const auto& [filter, info] : session->subscriptions()) unsubscribe_filter(filter, client_id);
     session->clear();
     records_.store().kv_remove(std::string(session_ns), client_id, {});
     Stats::add(stats_.clients_expired);
@@ -271,9 +298,7 @@ void Broker::load_persisted() {
             }
             auto session = session::Session::restore(std::move(*state), config_.mqtt.limits.max_queued_messages);
             for (const auto& [filter, info] : session->subscriptions())
-                if (auto f = topic::parse_subscription(filter))
-                    router_.subscribe(*f, Subscriber{session, session->client_id(), info.options, info.subscription_id,
-                                                     info.accept, {}});
+                if (auto entry = subscriber_for(session, filter, info)) router_.subscribe(entry->first, std::move(entry->second));
             if (expiry != never_expires)
                 after(io_, std::chrono::seconds(expiry - since),
                       [this, id = session->client_id(), generation = session->generation.load()] { end_session(id, generation); });

@@ -30,6 +30,7 @@
 namespace harperrt::daemon::session {
 class Connection;
 class Session;
+struct SubscriptionInfo;
 }  // namespace harperrt::daemon::session
 
 namespace harperrt::daemon::broker {
@@ -92,7 +93,16 @@ public:
     // Publishes the $SYS/broker/... topics now (retained).
     void publish_sys();
 
+    // The router entry for one of `session`'s subscriptions, as restored after a restart (a
+    // query subscription is parsed again). nullopt, logged, when the filter no longer
+    // parses, e.g. the configuration changed.
+    std::optional<std::pair<topic::Filter, Subscriber>> subscriber_for(const std::shared_ptr<session::Session>& session,
+                                                                       const std::string& filter,
+                                                                       const session::SubscriptionInfo& info) const;
+
 private:
+    // Removes one of a session's subscriptions (a topic filter or a query) from the router.
+    void unsubscribe_filter(const std::string& filter, const std::string& client_id);
     void end_session(const std::string& client_id, std::uint64_t generation);
     void send_will(const std::string& client_id, mqtt::Will will);
 
@@ -111,6 +121,20 @@ private:
     std::unordered_map<const session::Connection*, std::weak_ptr<session::Connection>> connections_;  // guarded by mu_
     std::atomic<std::uint64_t> next_client_number_{1};
 };
+
+// One subscription's snapshot (DESIGN.md §2, §5): the records and retained messages it
+// matches, or the records of its query.
+struct SnapshotRequest {
+    std::string filter;
+    mqtt::QoS qos;
+    std::uint32_t subscription_id;
+    std::optional<encoding::Format> accept;
+    std::shared_ptr<const LiveQuery> query;  // set for a query subscription
+};
+// Streams the snapshots to `conn` (snapshot.cpp); until they are written, the connection
+// answers only acks. Strand of `conn`.
+void start_snapshot(Broker& broker, const std::shared_ptr<session::Connection>& conn,
+                    std::vector<SnapshotRequest> requests);
 
 // Handles one decoded packet from `conn` (dispatch.cpp). Strand of `conn`.
 boost::asio::awaitable<void> dispatch(Broker& broker, const std::shared_ptr<session::Connection>& conn,

@@ -184,6 +184,20 @@ boost::asio::awaitable<void> handle_connect(Broker& broker, const std::shared_pt
 
     const auto inflight = std::min<std::uint16_t>(st.client_receive_maximum, limits.max_inflight);
     session->attach(conn, inflight);
+
+    // Query subscriptions of a resumed session get a fresh snapshot instead of the changes
+    // they missed (DESIGN.md §5; the router skips them while disconnected).
+    if (ack.session_present) {
+        std::vector<SnapshotRequest> queries;
+        for (const auto& [filter, info] : session->subscriptions()) {
+            if (info.options.retain_handling == mqtt::RetainHandling::do_not_send) continue;
+            auto qf = query_filter(filter, broker.records().tables());
+            if (!qf) continue;
+            auto live = make_live_query(filter, *qf, broker.records());
+            if (live.query) queries.push_back({filter, info.options.qos, info.subscription_id, info.accept, std::move(live.query)});
+        }
+        start_snapshot(broker, conn, std::move(queries));
+    }
     co_return;
 }
 

@@ -1,14 +1,10 @@
 // SUBSCRIBE (v5 §3.8, 3.1.1 §3.8): validate each filter, add it to the session and the
-// router, answer SUBACK, then send the snapshot the subscription asks for: the stored
-// records it matches (DESIGN.md §2) and the retained messages of ordinary topics, each with
-// RETAIN=1. The subscription is registered before anything is read, so no update in
-// between is lost; the session drops a snapshot copy that a live update overtook.
+// router, answer SUBACK, then send the snapshot the subscription asks for (snapshot.cpp).
+// A filter `Table/?query` on a declared table is a query subscription (DESIGN.md §5,
+// query.hpp): granted at most QoS 1, refused with 0x8F and a reason string naming the
+// error's position when the query does not parse, 0x9E when shared.
 //
-// The snapshot streams from a coroutine of its own, in batches, waiting for the client to
-// drain before reading more (so 100k records are never in memory at once, and never
-// dropped: the session queue limit does not apply to them). Until it is written, the
-// connection handles only acks of its PUBLISHes, so the answer to any later packet (a
-// PINGREQ, the next SUBSCRIBE) comes after the whole snapshot.
+// UNSUBSCRIBE (v5 §3.10): removes each filter from the session and the router.
 #include "daemon/broker/broker.hpp"
 
 #include "daemon/session/connection.hpp"
@@ -19,25 +15,10 @@
 #include "common/topic/topic.hpp"
 #include "common/util/log.hpp"
 
-#include <boost/asio/co_spawn.hpp>
-#include <boost/asio/detached.hpp>
-
-#include <limits>
 
 namespace harperrt::daemon::broker {
 
 namespace {
-
-constexpr std::size_t batch_size = 256;              // records read from the store at once
-constexpr std::size_t drain_bytes = 256 * 1024;      // output buffered before the next batch
-constexpr std::size_t drain_queued = batch_size;     // QoS 1/2 messages queued before the next batch
-
-struct SnapshotRequest {
-    std::string filter;
-    mqtt::QoS qos;
-    std::uint32_t subscription_id;
-    std::optional<encoding::Format> accept;
-};
 
 // The format named by a v5 `accept` user property: a media type, an Accept-style list, or
 // a format name ("cbor").
@@ -60,50 +41,12 @@ bool may_subscribe(Broker& broker, const session::ProtocolState& st, const std::
     return true;
 }
 
-boost::asio::awaitable<void> send_snapshot(Broker& broker, std::shared_ptr<session::Connection> conn,
-                                           std::vector<SnapshotRequest> requests) {
-    auto session = conn->state().session;
-    session->begin_snapshot();
-    const auto& records = broker.records();
-    auto deliver = [&](const MessagePtr& msg, const SnapshotRequest& r) {
-        std::vector<std::uint32_t> ids;
-        if (r.subscription_id != 0) ids.push_back(r.subscription_id);
-        // Retained messages sent because of a subscription have RETAIN=1 (v5 [MQTT-3.3.1-9],
-        // 3.1.1 [MQTT-3.3.1-8]); a stored record goes at the granted QoS (DESIGN.md §3).
-        session->deliver(msg, std::min(msg->qos, r.qos), std::move(ids), true, r.accept, true);
-    };
-    for (const auto& r : requests) {
-        const auto scope = topic::scope(r.filter, records.tables());
-        for (const auto& table : scope.tables) {
-            if (table.kind == topic::TableScope::Kind::one) {
-                auto found = records.store().get(table.key());
-                if (!found) log::error("snapshot of {}: {}", r.filter, found.error().message());
-                else if (*found) deliver(records.message_of(**found), r);
-                continue;
-            }
-            std::optional<std::string> after;
-            for (;;) {
-                co_await conn->async_wait_drained(drain_bytes, drain_queued);
-                if (conn->closing()) break;
-                auto batch = records.store().scan(table.table, after, batch_size);
-                if (!batch) {
-                    log::error("snapshot of {}: {}", r.filter, batch.error().message());
-                    break;
-                }
-                for (const auto& rec : *batch)
-                    if (topic::matches(r.filter, topic::to_topic(rec.key))) deliver(records.message_of(rec), r);
-                if (batch->size() < batch_size) break;
-                after = batch->back().key.id;
-            }
-        }
-        if (scope.plain_topics || records.tables().empty())
-            for (const auto& msg : broker.retained().match(r.filter)) deliver(msg, r);
-    }
-    // "Written to the connection" (DESIGN.md §2): QoS 1/2 copies still queued behind the
-    // in-flight window go out before any later packet is answered.
-    co_await conn->async_wait_drained(std::numeric_limits<std::size_t>::max(), 0);
-    session->end_snapshot();
-    conn->snapshot_finished();
+// `$share/GROUP/Table/?query`: queries are per subscriber, never shared.
+bool is_shared_query(std::string_view filter, const topic::Tables& tables) {
+    constexpr std::string_view prefix = "$share/";
+    if (!filter.starts_with(prefix)) return false;
+    const auto slash = filter.find('/', prefix.size());
+    return slash != std::string_view::npos && query_filter(filter.substr(slash + 1), tables).has_value();
 }
 
 }  // namespace
@@ -120,7 +63,42 @@ void handle_subscribe(Broker& broker, const std::shared_ptr<session::Connection>
     std::vector<SnapshotRequest> snapshot;
     std::string problems;
 
+    const auth::Identity who{st.username, st.client_id};
+    auto refuse = [&](mqtt::ReasonCode code, const std::string& filter, std::string_view why) {
+        ack.reason_codes.push_back(code);  // 3.1.1: every failure is 0x80
+        if (!problems.empty()) problems += "; ";
+        problems += filter + ": " + std::string(why);
+    };
+    const auto& tables = broker.records().tables();
     for (auto& sub : s.subscriptions) {
+        // A query subscription (DESIGN.md §5): `Table/?query` on a declared table. Its
+        // query text is not a topic filter ('+' and '#' are plain characters there).
+        if (auto qf = query_filter(sub.filter, tables)) {
+            auto live = make_live_query(sub.filter, *qf, broker.records());
+            if (!live.query) {
+                refuse(mqtt::ReasonCode::topic_filter_invalid, sub.filter, live.error);
+                continue;
+            }
+            if (!broker.authorizer().can_table(who, qf->table, auth::TableAction::read)) {
+                refuse(mqtt::ReasonCode::not_authorized, sub.filter, "not authorized");
+                continue;
+            }
+            auto options = sub.options;
+            options.qos = std::min(options.qos, mqtt::QoS::at_least_once);  // limited QoS (DESIGN.md §5)
+            const bool is_new = st.session->add_subscription(sub.filter, {options, sub_id, accept});
+            broker.router().subscribe(topic::Filter{{}, sub.filter},
+                                      Subscriber{st.session, st.client_id, options, sub_id, accept, {}, live.query});
+            ack.reason_codes.push_back(static_cast<mqtt::ReasonCode>(options.qos));
+            const auto rh = options.retain_handling;
+            if (rh == mqtt::RetainHandling::send_on_subscribe ||
+                (rh == mqtt::RetainHandling::send_if_new_subscription && is_new))
+                snapshot.push_back({sub.filter, options.qos, sub_id, accept, std::move(live.query)});
+            continue;
+        }
+        if (is_shared_query(sub.filter, tables)) {
+            refuse(mqtt::ReasonCode::shared_subscriptions_not_supported, sub.filter, "a query subscription cannot be shared");
+            continue;
+        }
         auto filter = topic::parse_subscription(sub.filter);
         Result<void> valid = filter ? topic::validate_topic_filter(filter->filter) : Result<void>(error(filter.error()));
         if (!valid) {
@@ -136,6 +114,7 @@ void handle_subscribe(Broker& broker, const std::shared_ptr<session::Connection>
         }
         if (!may_subscribe(broker, st, filter->filter)) {
             ack.reason_codes.push_back(mqtt::ReasonCode::not_authorized);  // 3.1.1: 0x80 failure
+            Stats::add(broker.stats().denied_subscribe);
             if (!problems.empty()) problems += "; ";
             problems += sub.filter + ": not authorized";
             continue;
@@ -143,29 +122,31 @@ void handle_subscribe(Broker& broker, const std::shared_ptr<session::Connection>
         auto options = sub.options;
         options.qos = std::min(options.qos, mqtt::QoS::exactly_once);
         const bool is_new = st.session->add_subscription(sub.filter, {options, sub_id, accept});
-        broker.router().subscribe(*filter, Subscriber{st.session, st.client_id, options, sub_id, accept, {}});
+        broker.router().subscribe(*filter, Subscriber{st.session, st.client_id, options, sub_id, accept, {}, {}});
         ack.reason_codes.push_back(static_cast<mqtt::ReasonCode>(options.qos));
         // Retained messages are not sent to shared subscriptions (v5 §4.8.2).
         const auto rh = options.retain_handling;
         if (!filter->is_shared() && (rh == mqtt::RetainHandling::send_on_subscribe ||
                                      (rh == mqtt::RetainHandling::send_if_new_subscription && is_new)))
-            snapshot.push_back({filter->filter, options.qos, sub_id, accept});
+            snapshot.push_back({filter->filter, options.qos, sub_id, accept, {}});
     }
     if (v5 && !problems.empty() && st.request_problem_information) ack.properties.reason_string = problems;
     conn->send(ack);
     broker.persist_session(st.session);
 
-    if (!snapshot.empty()) {
-        conn->snapshot_started();
-        boost::asio::co_spawn(conn->stream().get_executor(), send_snapshot(broker, conn, std::move(snapshot)),
-                              boost::asio::detached);
-    }
+    start_snapshot(broker, conn, std::move(snapshot));
 }
 
 void handle_unsubscribe(Broker& broker, const std::shared_ptr<session::Connection>& conn, mqtt::Unsubscribe& u) {
     auto& st = conn->state();
     mqtt::Unsuback ack{u.packet_id, {}, {}};
     for (const auto& f : u.filters) {
+        if (query_filter(f, broker.records().tables())) {
+            const bool existed = st.session->remove_subscription(f);
+            broker.router().unsubscribe(topic::Filter{{}, f}, st.client_id);
+            ack.reason_codes.push_back(existed ? mqtt::ReasonCode::success : mqtt::ReasonCode::no_subscription_existed);
+            continue;
+        }
         auto filter = topic::parse_subscription(f);
         if (!filter || !topic::validate_topic_filter(filter->filter)) {
             ack.reason_codes.push_back(mqtt::ReasonCode::topic_filter_invalid);

@@ -26,6 +26,11 @@ struct RecordInfo {
     RecordKey key;
     std::uint64_t version = 0;  // the store's version of this write (monotonic per record)
     bool deleted = false;
+    // The record this write replaced, for query subscriptions (enter / change / leave):
+    // known only while the table has live queries (store::Store::keep_previous); null
+    // `previous` with previous_known means there was no record.
+    bool previous_known = false;
+    std::shared_ptr<const encoding::Value> previous;
 };
 
 struct Message {

@@ -91,7 +91,7 @@ Result<std::shared_ptr<Message>> message_from(const Value& v) {
     if (map.find("table") != nullptr)
         m->record = RecordInfo{{text_of(map.find("table")), text_of(map.find("id"))},
                                static_cast<std::uint64_t>(int_of(map.find("version"))),
-                               map.find("deleted") != nullptr && map.find("deleted")->as_bool()};
+                               map.find("deleted") != nullptr && map.find("deleted")->as_bool(), false, nullptr};
     if (m->topic.empty()) return error(encoding::Errc::syntax_error);
     return m;
 }

@@ -14,6 +14,13 @@ void stamp(Message& msg, const WriteOrigin& origin) {
     msg.properties.payload_format_indicator.reset();
 }
 
+// What the write replaced, decoded, for the query subscriptions of its table.
+void attach_previous(const Records& records, Message& msg, const store::Previous& previous) {
+    if (!previous.known || !msg.record) return;
+    msg.record->previous_known = true;
+    if (previous.data) msg.record->previous = records.decode_stored(*previous.data);
+}
+
 }  // namespace
 
 boost::asio::awaitable<Result<store::Record>> async_put_record(Broker& broker, RecordKey key,
@@ -30,6 +37,7 @@ boost::asio::awaitable<Result<store::Record>> async_put_record(Broker& broker, R
                                          if (r) {
                                              auto msg = broker.records().message_of(key, value, r->version);
                                              stamp(*msg, *origin);
+                                             attach_previous(broker.records(), *msg, r->previous);
                                              broker.publish(msg);
                                          }
                                          resume(std::move(r));
@@ -45,6 +53,7 @@ boost::asio::awaitable<Result<store::Removed>> async_remove_record(Broker& broke
             if (r && r->existed) {
                 auto msg = broker.records().delete_message(key, r->version);
                 stamp(*msg, *origin);
+                attach_previous(broker.records(), *msg, r->previous);
                 broker.publish(msg);
             }
             resume(std::move(r));

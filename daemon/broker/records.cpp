@@ -75,6 +75,23 @@ std::shared_ptr<Message> Records::message_of(const store::Record& stored) const 
     return message_of(stored.key, std::make_shared<const encoding::Value>(std::move(*value)), stored.version);
 }
 
+std::shared_ptr<const encoding::Value> Records::decode_stored(std::string_view data) const {
+    auto value = encoding::decode(data, storage_format);
+    if (!value) {
+        log::error("a stored record is unreadable: {}", value.error().message());
+        return std::make_shared<const encoding::Value>();
+    }
+    return std::make_shared<const encoding::Value>(std::move(*value));
+}
+
+const std::string& Records::primary_key(const std::string& table) const {
+    return config_.tables.at(table).primary_key;
+}
+
+const std::vector<std::string>& Records::indexes(const std::string& table) const {
+    return config_.tables.at(table).indexes;
+}
+
 std::shared_ptr<Message> Records::message_of(const RecordKey& key, std::shared_ptr<const encoding::Value> value,
                                std::uint64_t version) const {
     auto msg = std::make_shared<Message>();
@@ -82,7 +99,7 @@ std::shared_ptr<Message> Records::message_of(const RecordKey& key, std::shared_p
     msg->qos = mqtt::QoS::exactly_once;
     msg->retain = true;
     msg->value = std::move(value);
-    msg->record = RecordInfo{key, version, false};
+    msg->record = RecordInfo{key, version, false, false, nullptr};
     return msg;
 }
 
@@ -92,7 +109,7 @@ std::shared_ptr<Message> Records::delete_message(const RecordKey& key, std::uint
     msg->qos = mqtt::QoS::exactly_once;
     msg->retain = true;
     msg->value = std::make_shared<const encoding::Value>();
-    msg->record = RecordInfo{key, version, true};
+    msg->record = RecordInfo{key, version, true, false, nullptr};
     return msg;
 }
 

@@ -47,6 +47,12 @@ public:
                                         std::uint64_t version) const;
     // A delete: `null` in every format, with v5 user property event=delete on delivery.
     std::shared_ptr<Message> delete_message(const RecordKey& key, std::uint64_t version) const;
+    // A stored blob as a Value (null, logged, when it does not decode).
+    std::shared_ptr<const encoding::Value> decode_stored(std::string_view data) const;
+
+    // The primary key attribute and the indexed attributes of a declared table.
+    const std::string& primary_key(const std::string& table) const;
+    const std::vector<std::string>& indexes(const std::string& table) const;
 
 private:
     const config::Config& config_;

@@ -16,10 +16,69 @@ std::string shared_key(const topic::Filter& f, const std::string& client_id) {
     return key;
 }
 
+std::string query_key(const std::string& client_id, const std::string& filter) {
+    std::string key = client_id;
+    key.push_back('\0');
+    key += filter;
+    return key;
+}
+
+// A copy of `msg` for one query: the same write, another value.
+MessagePtr derive(const Message& msg, std::shared_ptr<const encoding::Value> value, bool deleted) {
+    auto out = std::make_shared<Message>();
+    out->topic = msg.topic;
+    out->qos = msg.qos;
+    out->retain = msg.retain;
+    out->properties = msg.properties;
+    out->origin = msg.origin;
+    out->expires_at = msg.expires_at;
+    out->value = std::move(value);
+    out->record = RecordInfo{msg.record->key, msg.record->version, deleted, false, nullptr};
+    return out;
+}
+
 }  // namespace
+
+void Router::set_query_observer(std::function<void(const std::string&, bool)> observer) {
+    std::scoped_lock lock(mu_);
+    query_observer_ = std::move(observer);
+}
+
+template <class Edit>
+bool Router::edit_queries_locked(const std::string& table, Edit edit) {
+    auto next = std::make_shared<QueryTable>();
+    const auto it = queries_.find(table);
+    const bool had = it != queries_.end();
+    if (had) next->entries = it->second->entries;
+    const bool changed = edit(next->entries);
+    for (auto& e : next->entries)
+        if (e.subscriber.query->query.where) e.predicate = query::compile(*e.subscriber.query->query.where, next->slots);
+    if (next->entries.empty()) {
+        if (had) queries_.erase(it);
+        if (had && query_observer_) query_observer_(table, false);
+    } else {
+        queries_[table] = std::move(next);
+        if (!had && query_observer_) query_observer_(table, true);
+    }
+    return changed;
+}
 
 bool Router::subscribe(const topic::Filter& filter, Subscriber subscriber) {
     std::scoped_lock lock(mu_);
+    if (subscriber.query) {
+        const auto table = subscriber.query->table;
+        query_index_[query_key(subscriber.client_id, filter.filter)] = table;
+        return edit_queries_locked(table, [&](std::vector<QueryEntry>& entries) {
+            for (auto& e : entries) {
+                if (e.subscriber.client_id == subscriber.client_id && e.subscriber.query->filter == filter.filter) {
+                    e.subscriber = std::move(subscriber);
+                    return false;
+                }
+            }
+            entries.push_back(QueryEntry{std::move(subscriber), {}});
+            return true;
+        });
+    }
     if (filter.is_shared()) {
         subscriber.share_key = filter.share_group + '\0' + filter.filter;
         auto key = shared_key(filter, subscriber.client_id);  // before subscriber is moved from
@@ -31,19 +90,33 @@ bool Router::subscribe(const topic::Filter& filter, Subscriber subscriber) {
 
 bool Router::unsubscribe(const topic::Filter& filter, const std::string& client_id) {
     std::scoped_lock lock(mu_);
+    if (!filter.is_shared()) {
+        if (auto q = query_index_.find(query_key(client_id, filter.filter)); q != query_index_.end()) {
+            const auto table = q->second;
+            query_index_.erase(q);
+            return edit_queries_locked(table, [&](std::vector<QueryEntry>& entries) {
+                return std::erase_if(entries, [&](const QueryEntry& e) {
+                           return e.subscriber.client_id == client_id && e.subscriber.query->filter == filter.filter;
+                       }) > 0;
+            });
+        }
+    }
     if (filter.is_shared()) return shared_.erase(filter.filter, shared_key(filter, client_id));
     return direct_.erase(filter.filter, client_id);
 }
 
 std::size_t Router::size() const {
     std::scoped_lock lock(mu_);
-    return direct_.size() + shared_.size();
+    return direct_.size() + shared_.size() + query_index_.size();
 }
 
 std::vector<Target> Router::match(const MessagePtr& msg) {
     std::vector<Target> targets;
+    std::shared_ptr<const QueryTable> queries;
     {
         std::scoped_lock lock(mu_);                       // nothing slow under mu_
+        if (msg->record && !queries_.empty())
+            if (auto it = queries_.find(msg->record->key.table); it != queries_.end()) queries = it->second;
         auto add = [&](const Subscriber& s) {
             auto session = s.session.lock();
             if (!session) return;
@@ -57,7 +130,7 @@ std::vector<Target> Router::match(const MessagePtr& msg) {
                     return;
                 }
             }
-            Target t{std::move(session), qos, retain, {}, s.accept};
+            Target t{std::move(session), qos, retain, {}, s.accept, nullptr};
             if (s.subscription_id != 0) t.ids.push_back(s.subscription_id);
             targets.push_back(std::move(t));
         };
@@ -93,11 +166,58 @@ std::vector<Target> Router::match(const MessagePtr& msg) {
             add(*chosen);
         }
     }
+    if (queries) match_queries(msg, *queries, targets);
     return targets;
 }
 
+void Router::match_queries(const MessagePtr& msg, const QueryTable& table, std::vector<Target>& targets) {
+    const auto& record = *msg->record;
+    const encoding::Value* now = record.deleted ? nullptr : msg->value.get();
+    const encoding::Value* before = record.previous.get();
+    thread_local std::vector<const encoding::Value*> now_slots, before_slots;
+    table.slots.extract(now, now_slots);
+    table.slots.extract(before, before_slots);
+
+    MessagePtr leave;  // one `null` for every query the record left
+    std::vector<std::pair<const std::vector<std::string>*, MessagePtr>> trimmed;  // by select list
+    for (const auto& e : table.entries) {
+        const auto& s = e.subscriber;
+        if (s.options.no_local && s.client_id == msg->origin) continue;
+        auto session = s.session.lock();
+        if (!session || !session->attached()) continue;  // re-snapshotted on reconnect
+        const auto& q = s.query->query;
+        const bool in_now = now != nullptr && (!q.where || query::evaluate(e.predicate, now_slots));
+        const bool in_before =
+            !record.previous_known || (before != nullptr && (!q.where || query::evaluate(e.predicate, before_slots)));
+        MessagePtr m;
+        if (in_now) {
+            if (q.select.empty()) {
+                m = msg;
+            } else {
+                auto found = std::find_if(trimmed.begin(), trimmed.end(), [&](auto& p) { return *p.first == q.select; });
+                if (found == trimmed.end()) {
+                    auto value = std::make_shared<const encoding::Value>(query::project(*now, q.select, s.query->primary_key));
+                    trimmed.emplace_back(&q.select, derive(*msg, std::move(value), false));
+                    found = std::prev(trimmed.end());
+                }
+                m = found->second;
+            }
+        } else if (in_before) {
+            if (!leave) leave = record.deleted ? msg : derive(*msg, std::make_shared<const encoding::Value>(), true);
+            m = leave;
+        } else {
+            continue;
+        }
+        Target t{std::move(session), std::min(msg->qos, s.options.qos), s.options.retain_as_published && msg->retain,
+                 {}, s.accept, std::move(m)};
+        if (s.subscription_id != 0) t.ids.push_back(s.subscription_id);
+        targets.push_back(std::move(t));
+    }
+}
+
 std::size_t Router::deliver(const MessagePtr& msg, std::vector<Target> targets) {
-    for (auto& t : targets) t.session->deliver(msg, t.qos, std::move(t.ids), t.retain, t.accept);
+    for (auto& t : targets)
+        t.session->deliver(t.message ? t.message : msg, t.qos, std::move(t.ids), t.retain, t.accept);
     return targets.size();
 }
 

@@ -10,15 +10,26 @@
 //      QoS carrying every matching subscription identifier (v5 [MQTT-3.3.4-3..5]); the
 //      RETAIN flag is kept if any of them asked Retain As Published.
 //   3. No Local (v5 [MQTT-3.8.3-3]) is applied per subscription while matching.
+//   4. Query subscriptions (`Table/?query`, DESIGN.md §5, query.hpp) are kept per table,
+//      outside the tries, in an immutable QueryTable that subscribe/unsubscribe replace
+//      (copy on write): a record write takes the table's current one under mu_ and
+//      evaluates the compiled predicates after unlocking. Each query gets its own copy:
+//      the record trimmed by select(), or `null` (event=delete) when the write took the
+//      record out of the result, judged against the value it replaced
+//      (RecordInfo::previous; when that is unknown, a non-matching write is sent as a
+//      `null` to be safe). Queries skip sessions that are not connected: on reconnect
+//      they get a fresh snapshot instead of the missed changes.
 #pragma once
 
 #include "daemon/broker/message.hpp"
+#include "daemon/broker/query.hpp"
 
 #include "common/mqtt/packet.hpp"
 #include "common/topic/subscription_trie.hpp"
 #include "common/topic/topic.hpp"
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -37,6 +48,7 @@ struct Subscriber {
     std::uint32_t subscription_id = 0;
     std::optional<encoding::Format> accept;  // the subscription's outbound format, if it chose one
     std::string share_key;  // "GROUP\0FILTER" for a shared subscription, else empty
+    std::shared_ptr<const LiveQuery> query;  // set for a query subscription
 };
 
 // One session a message goes to, with what its matching subscriptions ask for.
@@ -46,6 +58,7 @@ struct Target {
     bool retain;
     std::vector<std::uint32_t> ids;
     std::optional<encoding::Format> accept;
+    MessagePtr message;  // sent instead of the published message (a query's own copy), if set
 };
 
 class Router {
@@ -64,11 +77,31 @@ public:
 
     std::size_t size() const;
 
+    // Called (under the router's lock; it must be quick and must not call back) when a table
+    // gets its first query subscription (true) or loses its last (false).
+    void set_query_observer(std::function<void(const std::string& table, bool any)> observer);
+
 private:
+    struct QueryEntry {
+        Subscriber subscriber;
+        query::Compiled predicate;  // meaningful when the query has conditions
+    };
+    struct QueryTable {
+        query::Slots slots;  // every attribute the table's queries read
+        std::vector<QueryEntry> entries;
+    };
+    // Replaces `table`'s QueryTable by `edit` applied to a copy of its entries. Requires mu_.
+    template <class Edit>
+    bool edit_queries_locked(const std::string& table, Edit edit);
+    static void match_queries(const MessagePtr& msg, const QueryTable& table, std::vector<Target>& targets);
+
     mutable std::mutex mu_;
     topic::SubscriptionTrie<std::string, Subscriber> direct_;  // guarded by mu_; key client id
     topic::SubscriptionTrie<std::string, Subscriber> shared_;  // guarded by mu_; key group\0client
     std::unordered_map<std::string, std::size_t> cursors_;     // guarded by mu_; per share_key
+    std::unordered_map<std::string, std::shared_ptr<const QueryTable>> queries_;  // guarded by mu_; by table
+    std::unordered_map<std::string, std::string> query_index_;  // guarded by mu_; client\0filter -> table
+    std::function<void(const std::string&, bool)> query_observer_;  // guarded by mu_
 };
 
 }  // namespace harperrt::daemon::broker

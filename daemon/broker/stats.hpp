@@ -23,6 +23,9 @@ struct Stats {
     std::atomic<std::uint64_t> v3_rejections{0};              // refusals 3.1.1 could not report
     std::atomic<std::uint64_t> slow_consumers_disconnected{0};
 
+    // Query subscriptions (DESIGN.md §5): snapshots sent (SUBSCRIBE and reconnect).
+    std::atomic<std::uint64_t> query_snapshots{0};
+
     static void add(std::atomic<std::uint64_t>& c, std::uint64_t n = 1) { c.fetch_add(n, std::memory_order_relaxed); }
 };
 

@@ -124,6 +124,7 @@ void build_sql(TableLayout& t) {
     t.put_sql = "INSERT OR REPLACE INTO " + T + "(" + cols + ") VALUES (" + vals + ")";
     t.get_sql = "SELECT data, version FROM " + T + " WHERE id = ?1";
     t.remove_sql = "DELETE FROM " + T + " WHERE id = ?1";
+    t.remove_returning_sql = "DELETE FROM " + T + " WHERE id = ?1 RETURNING data";
     t.scan_sql = "SELECT id, data, version FROM " + T + " ORDER BY id LIMIT ?1";
     t.scan_after_sql = "SELECT id, data, version FROM " + T + " WHERE id > ?1 ORDER BY id LIMIT ?2";
     t.reindex_sql = "UPDATE " + T + " SET " + sets + " WHERE id = ?" + std::to_string(n + 1) +

@@ -53,6 +53,10 @@ struct TableLayout {
     std::string scan_sql;         // ?1 limit -> id, data, version
     std::string scan_after_sql;   // ?1 after id, ?2 limit -> id, data, version
     std::string reindex_sql;      // ?1.. index values, then id, then version
+    std::string remove_returning_sql;  // ?1 id -> data of the deleted row
+
+    // Store::keep_previous: read by the writer thread, set from any thread.
+    mutable std::atomic<bool> keep_previous{false};
 
     const IndexLayout* find_index(std::string_view attribute) const;
 };

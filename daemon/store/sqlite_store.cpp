@@ -230,6 +230,10 @@ void SqliteStore::reindex(RecordKey key, std::uint64_t version, std::vector<Inde
     enqueue(one(ReindexOp{std::move(key), version, std::move(index_values)}), single(std::move(done)));
 }
 
+void SqliteStore::keep_previous(std::string_view table_name, bool on) {
+    if (const TableLayout* t = table(table_name)) t->keep_previous.store(on, std::memory_order_relaxed);
+}
+
 void SqliteStore::mark_index_ready(std::string table_name, std::string attribute, Completion<void> done) {
     enqueue(one(MarkIndexReadyOp{std::move(table_name), std::move(attribute)}), single(std::move(done)));
 }
@@ -392,6 +396,17 @@ Result<WriteOutcome> SqliteStore::apply_put(PutOp& op) {
     if (op.index_values.size() != t->indexes.size()) return error(Errc::index_mismatch);
     std::string id;
     const std::uint64_t version = last_version_ + 1;
+    Previous previous;
+    if (t->keep_previous.load(std::memory_order_relaxed)) {
+        // Inside the write's transaction: exactly the value this put replaces.
+        auto stmt = writer_->prepare(t->get_sql);
+        if (!stmt) return error(stmt.error());
+        if (auto bound = bind_id(*stmt, 1, *t, op.key.id); !bound) return error(bound.error());
+        auto row = stmt->step();
+        if (!row) return error(row.error());
+        previous.known = true;
+        if (*row) previous.data = stmt->column_text(0);
+    }
     {
         auto stmt = writer_->prepare(t->put_sql);
         if (!stmt) return error(stmt.error());
@@ -407,18 +422,27 @@ Result<WriteOutcome> SqliteStore::apply_put(PutOp& op) {
         last_version_ = version;
         if (auto r = stmt->run(); !r) return error(r.error());
     }  // the statement is reset here, before op.data (bound without a copy) moves away
-    return Record{RecordKey{std::move(op.key.table), std::move(id)}, std::move(op.data), version};
+    return Record{RecordKey{std::move(op.key.table), std::move(id)}, std::move(op.data), version, std::move(previous)};
 }
 
 Result<WriteOutcome> SqliteStore::apply_remove(RemoveOp& op) {
     const TableLayout* t = table(op.key.table);
     if (t == nullptr) return error(Errc::unknown_table);
-    auto stmt = writer_->prepare(t->remove_sql);
+    const bool keep = t->keep_previous.load(std::memory_order_relaxed);
+    auto stmt = writer_->prepare(keep ? t->remove_returning_sql : t->remove_sql);
     if (!stmt) return error(stmt.error());
     if (auto bound = bind_id(*stmt, 1, *t, op.key.id); !bound) return error(bound.error());
     const std::uint64_t version = ++last_version_;
-    if (auto r = stmt->run(); !r) return error(r.error());
-    return Removed{version, writer_->changes() > 0};
+    if (!keep) {
+        if (auto r = stmt->run(); !r) return error(r.error());
+        return Removed{version, writer_->changes() > 0, {}};
+    }
+    Previous previous{true, std::nullopt};
+    auto row = stmt->step();
+    if (!row) return error(row.error());
+    if (*row) previous.data = stmt->column_text(0);
+    if (auto r = stmt->run(); !r) return error(r.error());  // finish the statement
+    return Removed{version, previous.data.has_value(), std::move(previous)};
 }
 
 Result<WriteOutcome> SqliteStore::apply_reindex(ReindexOp& op) {

@@ -100,6 +100,7 @@ public:
     void remove(RecordKey key, Completion<Removed> done) override;
     void reindex(RecordKey key, std::uint64_t version, std::vector<IndexValue> index_values,
                  Completion<void> done) override;
+    void keep_previous(std::string_view table, bool on) override;
     void mark_index_ready(std::string table, std::string attribute, Completion<void> done) override;
     void kv_put(std::string ns, std::string key, std::string value, Completion<void> done) override;
     void kv_remove(std::string ns, std::string key, Completion<bool> done) override;

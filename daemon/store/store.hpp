@@ -52,10 +52,21 @@ struct Options {
 // (monostate) when the record lacks the attribute or it is not a scalar.
 using IndexValue = std::variant<std::monostate, std::int64_t, double, std::string>;
 
+// What a write replaced, for a table that keeps previous values (Store::keep_previous):
+// `known` says whether it was looked up; `data` is the blob before the write (nullopt:
+// there was no record).
+struct Previous {
+    bool known = false;
+    std::optional<std::string> data;
+
+    friend bool operator==(const Previous&, const Previous&) = default;
+};
+
 struct Record {
     RecordKey key;           // integer IDs come back in canonical decimal ("7", not "007")
     std::string data;        // the blob exactly as put
     std::uint64_t version = 0;
+    Previous previous{};     // put() results only
 
     friend bool operator==(const Record&, const Record&) = default;
 };
@@ -64,6 +75,7 @@ struct Record {
 struct Removed {
     std::uint64_t version = 0;
     bool existed = false;
+    Previous previous{};
 };
 
 // What kv_remove()/kv_remove_prefix() did.
@@ -203,6 +215,10 @@ public:
     virtual void remove(RecordKey key, Completion<Removed> done) = 0;
     virtual void reindex(RecordKey key, std::uint64_t version, std::vector<IndexValue> index_values,
                          Completion<void> done) = 0;
+    // Whether put() and remove() on `table` report what they replaced (Record::previous,
+    // Removed::previous): one extra read inside the write's transaction. Off by default;
+    // takes effect for writes applied after the call. Any thread; unknown tables are ignored.
+    virtual void keep_previous(std::string_view table, bool on) = 0;
     // Declares a pending index (pending_indexes()) backfilled, so scan_where may use it.
     virtual void mark_index_ready(std::string table, std::string attribute, Completion<void> done) = 0;
     virtual void kv_put(std::string ns, std::string key, std::string value, Completion<void> done) = 0;

@@ -110,6 +110,57 @@ TEST_F(SqliteStoreTest, RemoveReportsWhetherTheRecordExisted) {
     EXPECT_GT(second->version, first->version);
 }
 
+TEST_F(SqliteStoreTest, KeepPreviousReportsWhatAWriteReplaced) {
+    // Off: nothing is looked up.
+    auto a = test::put(*store_, {"Dog", "1"}, "v1");
+    ASSERT_TRUE(a);
+    EXPECT_FALSE(a->previous.known);
+
+    store_->keep_previous("Dog", true);
+    store_->keep_previous("NoSuchTable", true);  // ignored
+    auto b = test::put(*store_, {"Dog", "1"}, "v2");
+    ASSERT_TRUE(b);
+    EXPECT_TRUE(b->previous.known);
+    EXPECT_EQ(b->previous.data, "v1");
+    auto fresh = test::put(*store_, {"Dog", "2"}, "w1");
+    ASSERT_TRUE(fresh);
+    EXPECT_TRUE(fresh->previous.known);
+    EXPECT_FALSE(fresh->previous.data);  // there was no record
+    auto del = test::remove(*store_, {"Dog", "1"});
+    ASSERT_TRUE(del);
+    EXPECT_TRUE(del->existed);
+    EXPECT_TRUE(del->previous.known);
+    EXPECT_EQ(del->previous.data, "v2");
+    auto again = test::remove(*store_, {"Dog", "1"});
+    ASSERT_TRUE(again);
+    EXPECT_FALSE(again->existed);
+    EXPECT_TRUE(again->previous.known);
+    EXPECT_FALSE(again->previous.data);
+    // Other tables are unaffected.
+    auto other = test::put(*store_, {"Counter", "1"}, "x");
+    ASSERT_TRUE(other);
+    EXPECT_FALSE(other->previous.known);
+
+    store_->keep_previous("Dog", false);
+    auto off = test::put(*store_, {"Dog", "2"}, "w2");
+    ASSERT_TRUE(off);
+    EXPECT_FALSE(off->previous.known);
+}
+
+TEST_F(SqliteStoreTest, KeepPreviousSeesEarlierWritesOfTheSameGroup) {
+    store_->keep_previous("Dog", true);
+    WriteBatch batch;
+    batch.put({"Dog", "7"}, "first").put({"Dog", "7"}, "second").remove({"Dog", "7"});
+    test::Waiter<std::vector<WriteOutcome>> w;
+    store_->write(std::move(batch), w.callback());
+    auto r = w.get();
+    ASSERT_TRUE(r) << r.error().message();
+    ASSERT_EQ(r->size(), 3u);
+    EXPECT_FALSE(std::get<Record>((*r)[0]).previous.data);
+    EXPECT_EQ(std::get<Record>((*r)[1]).previous.data, "first");
+    EXPECT_EQ(std::get<Removed>((*r)[2]).previous.data, "second");
+}
+
 TEST_F(SqliteStoreTest, StringKeysScanInBytewiseOrder) {
     for (const char* id : {"b", "a/2", "10", "2", "a", "a/10"}) ASSERT_TRUE(test::put(*store_, {"Dog", id}, id));
     auto all = store_->scan("Dog", std::nullopt, 100);
