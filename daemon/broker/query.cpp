@@ -150,32 +150,88 @@ std::optional<ScanPlan> plan_scan(const query::Query& q, std::string_view primar
     return ScanPlan{std::move(piece->sql), std::move(piece->params)};
 }
 
+std::optional<std::string> order_attribute(const query::Query& q, std::string_view primary_key,
+                                           const std::vector<std::string>& indexes) {
+    if (!q.where) return std::nullopt;
+    std::vector<const query::Node*> conjuncts;
+    if (q.where->kind == query::Node::Kind::all) {
+        for (const auto& child : q.where->children) conjuncts.push_back(&child);
+    } else {
+        conjuncts.push_back(&*q.where);
+    }
+    auto indexed = [&](const query::Node* n) {
+        return n->kind == query::Node::Kind::condition && n->condition.attribute != primary_key &&
+               std::find(indexes.begin(), indexes.end(), n->condition.attribute) != indexes.end();
+    };
+    // An equality with one reading is one point of its index, already in primary-key
+    // order there: the default order reads it without sorting.
+    auto point = [&](const query::Node* n) {
+        if (n->kind != query::Node::Kind::condition || n->condition.op != query::Op::eq) return false;
+        const auto& l = n->condition.value;
+        return int(l.null) + int(l.number.has_value()) + int(l.text.has_value()) + int(l.boolean.has_value()) == 1;
+    };
+    for (const auto* n : conjuncts)
+        if ((indexed(n) && point(n)) || (n->kind == query::Node::Kind::condition && n->condition.attribute == primary_key))
+            return std::nullopt;
+    // Otherwise a range (or an equality with several readings, several points) on an
+    // indexed attribute is read in that index's order.
+    for (const auto* n : conjuncts) {
+        if (!indexed(n)) continue;
+        const auto op = n->condition.op;
+        if (op == query::Op::gt || op == query::Op::ge || op == query::Op::lt || op == query::Op::le ||
+            op == query::Op::sw || (op == query::Op::eq && !n->condition.value.null))
+            return n->condition.attribute;
+    }
+    return std::nullopt;
+}
+
 QueryScan::QueryScan(const Records& records, std::shared_ptr<const LiveQuery> query, std::size_t batch)
     : records_(records), query_(std::move(query)), batch_(std::max<std::size_t>(batch, 1)) {
-    plan_ = plan_scan(query_->query, query_->primary_key, records_.indexes(query_->table));
-    if (plan_) plan_where_ = plan_->where;
+    const auto& indexes = records_.indexes(query_->table);
+    plan_ = plan_scan(query_->query, query_->primary_key, indexes);
+    if (plan_) {
+        order_by_ = order_attribute(query_->query, query_->primary_key, indexes);
+        plan_where_ = plan_->where;
+        if (order_by_) plan_where_ += " (in the order of " + *order_by_ + ")";
+    }
     if (query_->query.limit && *query_->query.limit == 0) done_ = true;
+}
+
+Result<std::vector<store::Record>> QueryScan::read() {
+    const auto& store = records_.store();
+    if (plan_ && order_by_) {
+        auto rows = store.scan_where_by(query_->table, *order_by_, plan_->where, plan_->params, cursor_, batch_);
+        if (!rows) return error(rows.error());
+        std::vector<store::Record> out;
+        out.reserve(rows->size());
+        if (rows->size() >= batch_) cursor_ = store::IndexCursor{rows->back().value, rows->back().record.key.id};
+        for (auto& r : *rows) out.push_back(std::move(r.record));
+        return out;
+    }
+    const std::optional<std::string_view> after = after_ ? std::optional<std::string_view>(*after_) : std::nullopt;
+    auto rows = plan_ ? store.scan_where(query_->table, plan_->where, plan_->params, after, batch_)
+                      : store.scan(query_->table, after, batch_);
+    if (rows && rows->size() >= batch_) after_ = rows->back().key.id;
+    return rows;
 }
 
 Result<std::vector<QueryMatch>> QueryScan::next() {
     std::vector<QueryMatch> out;
     if (done_) return out;
     const auto& q = query_->query;
-    const auto& store = records_.store();
-    const std::optional<std::string_view> after = after_ ? std::optional<std::string_view>(*after_) : std::nullopt;
-    auto rows = plan_ ? store.scan_where(query_->table, plan_->where, plan_->params, after, batch_)
-                      : store.scan(query_->table, after, batch_);
-    if (!rows && plan_ && rows.error() == store::Errc::index_not_ready) {
+    const bool first = !after_ && !cursor_;
+    auto rows = read();
+    if (!rows && first && plan_ && rows.error() == store::Errc::index_not_ready) {
         plan_.reset();  // the index is still being backfilled: scan, correct but slower
+        order_by_.reset();
         plan_where_.clear();
-        rows = store.scan(query_->table, after, batch_);
+        rows = read();
     }
     if (!rows) {
         done_ = true;
         return error(rows.error());
     }
     const bool full_batch = rows->size() >= batch_;
-    if (full_batch) after_ = rows->back().key.id;  // before the keys move into the matches
     for (auto& rec : *rows) {
         auto value = records_.decode_stored(rec.data);
         if (!query::matches(q, *value)) continue;

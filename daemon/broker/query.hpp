@@ -52,6 +52,9 @@ struct ScanPlan {
 };
 std::optional<ScanPlan> plan_scan(const query::Query& q, std::string_view primary_key,
                                   const std::vector<std::string>& indexes);
+// The indexed attribute that should order a query's snapshot (see QueryScan), if any.
+std::optional<std::string> order_attribute(const query::Query& q, std::string_view primary_key,
+                                           const std::vector<std::string>& indexes);
 
 // One record of a query's result, trimmed to its select().
 struct QueryMatch {
@@ -60,9 +63,12 @@ struct QueryMatch {
     std::shared_ptr<const encoding::Value> value;
 };
 
-// Streams a query's result from the store in primary-key order, honouring limit(offset, n):
-// each next() reads at most one batch of store rows. Falls back to a full scan while an
-// index awaits its backfill.
+// Streams a query's result from the store, honouring limit(offset, n): each next() reads at
+// most one batch of store rows. The order is the primary key's, except when a top-level
+// range condition (=gt= =ge= =lt= =le= =sw=) is on an indexed attribute: then that index
+// orders the result (so the range is read from the index, not by scanning the table) and
+// limit() takes the records with the lowest values in the range. Falls back to a full
+// scan while an index awaits its backfill.
 class QueryScan {
 public:
     QueryScan(const Records& records, std::shared_ptr<const LiveQuery> query, std::size_t batch = 256);
@@ -74,12 +80,17 @@ public:
     const std::string& plan() const noexcept { return plan_where_; }
 
 private:
+    // One batch of store rows, advancing the position.
+    Result<std::vector<store::Record>> read();
+
     const Records& records_;
     std::shared_ptr<const LiveQuery> query_;
     std::size_t batch_;
     std::optional<ScanPlan> plan_;
     std::string plan_where_;
-    std::optional<std::string> after_;
+    std::optional<std::string> order_by_;  // the indexed attribute that orders the scan
+    std::optional<std::string> after_;     // primary-key order: the last ID read
+    std::optional<store::IndexCursor> cursor_;  // index order: the last position read
     std::size_t skipped_ = 0;
     std::size_t matched_ = 0;
     bool done_ = false;

@@ -105,6 +105,15 @@ std::string Statement::column_text(int col) const {
 
 bool Statement::column_is_null(int col) const { return sqlite3_column_type(stmt_, col) == SQLITE_NULL; }
 
+IndexValue Statement::column_value(int col) const {
+    switch (sqlite3_column_type(stmt_, col)) {
+    case SQLITE_NULL: return std::monostate{};
+    case SQLITE_INTEGER: return column_int(col);
+    case SQLITE_FLOAT: return sqlite3_column_double(stmt_, col);
+    default: return column_text(col);
+    }
+}
+
 // --- Connection -----------------------------------------------------------------------
 
 Result<std::unique_ptr<Connection>> Connection::open(const std::filesystem::path& path, Mode mode,

@@ -49,6 +49,8 @@ public:
     std::int64_t column_int(int col) const;
     std::string column_text(int col) const;   // TEXT or BLOB bytes; empty for NULL
     bool column_is_null(int col) const;
+    // The column as an index value: integer, real, text (a BLOB reads as text), or NULL.
+    IndexValue column_value(int col) const;
 
     sqlite3_stmt* handle() const noexcept { return stmt_; }
 

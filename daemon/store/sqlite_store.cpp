@@ -91,6 +91,23 @@ std::string scan_where_sql(const TableLayout& t, const CompiledWhere& where, boo
            (after ? " AND id > ?" : "") + " ORDER BY id LIMIT ?";
 }
 
+// scan_where_by: the index column `column` orders the result; row values page through it
+// ((column, id) > (?, ?) is a range on the index, which holds the primary key after the
+// column in WITHOUT ROWID tables).
+std::string scan_where_by_sql(const TableLayout& t, const std::string& column, const CompiledWhere& where, bool after) {
+    return "SELECT id, data, version, " + column + " FROM " + t.sql_table + " WHERE (" + where.sql + ") AND " +
+           column + " IS NOT NULL" + (after ? " AND (" + column + ", id) > (?, ?)" : "") + " ORDER BY " + column +
+           ", id LIMIT ?";
+}
+
+// The column of a ready index on `attribute`.
+Result<std::string> index_column(const TableLayout& t, std::string_view attribute) {
+    const IndexLayout* ix = t.find_index(attribute);
+    if (ix == nullptr) return error(Errc::bad_query);
+    if (!ix->ready.load(std::memory_order_acquire)) return error(Errc::index_not_ready);
+    return ix->column;
+}
+
 // Adapts a one-op request's completion to the vector of outcomes the queue reports.
 template <class T>
 Completion<std::vector<WriteOutcome>> single(Completion<T> done) {
@@ -591,13 +608,64 @@ Result<std::vector<Record>> SqliteStore::scan_where(std::string_view table_name,
     });
 }
 
+Result<std::vector<IndexedRecord>> SqliteStore::scan_where_by(std::string_view table_name, std::string_view attribute,
+                                                             std::string_view where,
+                                                             const std::vector<IndexValue>& params,
+                                                             const std::optional<IndexCursor>& after,
+                                                             std::size_t limit) const {
+    const TableLayout* t = table(table_name);
+    if (t == nullptr) return error(Errc::unknown_table);
+    auto column = index_column(*t, attribute);
+    if (!column) return error(column.error());
+    auto compiled = compile_where(where, *t);
+    if (!compiled) return error(compiled.error());
+    if (compiled->params != params.size()) return error(Errc::bad_query);
+    if (limit == 0) return std::vector<IndexedRecord>{};
+    if (after && std::holds_alternative<std::monostate>(after->value)) return error(Errc::bad_query);
+    const std::string sql = scan_where_by_sql(*t, *column, *compiled, after.has_value());
+    return with_reader<std::vector<IndexedRecord>>([&](Connection& c) -> Result<std::vector<IndexedRecord>> {
+        auto stmt = c.prepare(sql);
+        if (!stmt) return error(stmt.error());
+        int index = 0;
+        for (const auto& p : params) stmt->bind(++index, p);
+        if (after) {
+            stmt->bind(++index, after->value);
+            if (auto bound = bind_id(*stmt, ++index, *t, after->id); !bound) return error(bound.error());
+        }
+        stmt->bind_int(++index, clamp_limit(limit));
+        std::vector<IndexedRecord> out;
+        for (;;) {
+            auto row = stmt->step();
+            if (!row) return error(row.error());
+            if (!*row) return out;
+            out.push_back(IndexedRecord{Record{RecordKey{t->name, read_id(*stmt, 0, *t)}, stmt->column_text(1),
+                                               static_cast<std::uint64_t>(stmt->column_int(2))},
+                                        stmt->column_value(3)});
+        }
+    });
+}
+
+Result<std::string> SqliteStore::explain_scan_where_by(std::string_view table_name, std::string_view attribute,
+                                                       std::string_view where, bool paged) const {
+    const TableLayout* t = table(table_name);
+    if (t == nullptr) return error(Errc::unknown_table);
+    auto column = index_column(*t, attribute);
+    if (!column) return error(column.error());
+    auto compiled = compile_where(where, *t);
+    if (!compiled) return error(compiled.error());
+    return explain("EXPLAIN QUERY PLAN " + scan_where_by_sql(*t, *column, *compiled, paged));
+}
+
 Result<std::string> SqliteStore::explain_scan_where(std::string_view table_name, std::string_view where,
                                                     std::optional<std::string_view> after_id) const {
     const TableLayout* t = table(table_name);
     if (t == nullptr) return error(Errc::unknown_table);
     auto compiled = compile_where(where, *t);
     if (!compiled) return error(compiled.error());
-    const std::string sql = "EXPLAIN QUERY PLAN " + scan_where_sql(*t, *compiled, after_id.has_value());
+    return explain("EXPLAIN QUERY PLAN " + scan_where_sql(*t, *compiled, after_id.has_value()));
+}
+
+Result<std::string> SqliteStore::explain(const std::string& sql) const {
     return with_reader<std::string>([&](Connection& c) -> Result<std::string> {
         auto stmt = c.prepare(sql);
         if (!stmt) return error(stmt.error());

@@ -50,7 +50,7 @@
 //    caller with Errc::closed). The daemon wraps each call in an Asio initiating function
 //    that posts the completion to the caller's strand; a slow completion delays every
 //    write, so a completion should do nothing but that post.
-//  - Reads (get, scan, scan_where, kv_get, kv_scan, explain_scan_where, backup) may be
+//  - Reads (get, scan, scan_where(_by), kv_get, kv_scan, explain_*, backup) may be
 //    called from any thread; they block while all read connections are busy.
 //  - close() and the destructor from any thread but the writer (so a completion must not
 //    drop the last owner of the store); no call may race with the destructor. Calls after
@@ -127,6 +127,13 @@ public:
     Stats stats() const override;
     Result<void> close() override;
 
+    Result<std::vector<IndexedRecord>> scan_where_by(std::string_view table, std::string_view attribute,
+                                                     std::string_view where, const std::vector<IndexValue>& params,
+                                                     const std::optional<IndexCursor>& after,
+                                                     std::size_t limit) const override;
+    // The plan of the statement scan_where_by would run (paging after a cursor when `paged`).
+    Result<std::string> explain_scan_where_by(std::string_view table, std::string_view attribute,
+                                              std::string_view where, bool paged) const;
     // SQLite's EXPLAIN QUERY PLAN for the statement scan_where would run, one plan line per
     // text line (e.g. "SEARCH rec_Sensor USING INDEX idx_Sensor_status (ix_status=?)").
     // Errors: as scan_where, except that the parameter count is not checked.
@@ -143,6 +150,8 @@ private:
                 std::vector<std::unique_ptr<Connection>> readers);
 
     const TableLayout* table(std::string_view name) const;
+    // Runs an EXPLAIN QUERY PLAN statement: one line per plan step.
+    Result<std::string> explain(const std::string& sql) const;
     void enqueue(std::vector<WriteOp> ops, Completion<std::vector<WriteOutcome>> done);
 
     // Writer thread only.

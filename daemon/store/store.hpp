@@ -71,6 +71,19 @@ struct Record {
     friend bool operator==(const Record&, const Record&) = default;
 };
 
+// A position in an index-ordered scan (Store::scan_where_by): the index value and the ID of
+// the last record returned.
+struct IndexCursor {
+    IndexValue value;
+    std::string id;
+};
+
+// A record of an index-ordered scan, with its value of the ordering attribute.
+struct IndexedRecord {
+    Record record;
+    IndexValue value;
+};
+
 // What remove() did: the version the delete was given, and whether a record was there.
 struct Removed {
     std::uint64_t version = 0;
@@ -246,6 +259,16 @@ public:
                                                    const std::vector<IndexValue>& params,
                                                    std::optional<std::string_view> after_id,
                                                    std::size_t limit) const = 0;
+    // Like scan_where, in the order of `attribute`'s index, then the primary key, so that a
+    // range on that attribute is read from the index page after page (in primary-key order
+    // SQLite would rather scan the table). `after`: the last position of the previous page.
+    // Records whose attribute is NULL are not returned. `attribute` must be a ready indexed
+    // attribute: Errc::bad_query / index_not_ready otherwise.
+    virtual Result<std::vector<IndexedRecord>> scan_where_by(std::string_view table, std::string_view attribute,
+                                                             std::string_view where,
+                                                             const std::vector<IndexValue>& params,
+                                                             const std::optional<IndexCursor>& after,
+                                                             std::size_t limit) const = 0;
     virtual Result<std::optional<std::string>> kv_get(std::string_view ns, std::string_view key) const = 0;
     // Up to `limit` entries of namespace `ns` whose key starts with `prefix` and is greater
     // than after_key (when given), in bytewise key order.
