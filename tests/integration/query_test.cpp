@@ -12,6 +12,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <fstream>
 #include <set>
 
 namespace harperrt::test {
@@ -391,6 +392,73 @@ TEST_P(Queries, SharedQuerySubscriptionsAreRefused) {
     const auto ack = s->subscribe("$share/g/Sensor/?status=active", QoS::at_least_once);
     EXPECT_EQ(ack.reason_codes,
               std::vector<ReasonCode>{v5() ? ReasonCode::shared_subscriptions_not_supported : ReasonCode::unspecified_error});
+}
+
+// Third-party clients: a query filter is an ordinary MQTT filter string to them.
+class QueriesThirdParty : public ::testing::Test {
+protected:
+    void TearDown() override { EXPECT_EQ(daemon_.stop(), 0) << daemon_.log(); }
+    std::string port() const { return std::to_string(daemon_.mqtt_port()); }
+    int put(const std::string& topic, const std::string& payload) {
+        std::string err;
+        const int rc = run_command("mosquitto_pub -h 127.0.0.1 -p " + port() + " -V mqttv5 -q 1 -r -t '" + topic +
+                                       "' -m '" + payload + "'",
+                                   nullptr, &err);
+        EXPECT_EQ(rc, 0) << err;
+        return rc;
+    }
+    Daemon daemon_{tables_yaml};
+};
+
+TEST_F(QueriesThirdParty, MosquittoSubFollowsAQuery) {
+    put("Sensor/1", R"({"status":"active","temp":31})");
+    put("Sensor/2", R"({"status":"off","temp":20})");
+    ChildProcess sub("mosquitto_sub -h 127.0.0.1 -p " + port() +
+                     " -V mqttv5 -q 2 -t 'Sensor/?status=active' -C 3 -W 20 -F '%t %r %q %p'");
+    EXPECT_EQ(sub.read_line(), R"(Sensor/1 1 1 {"status":"active","temp":31,"id":"1"})");  // granted QoS 1
+    put("Sensor/2", R"({"status":"active","temp":21})");  // enters
+    EXPECT_EQ(sub.read_line(), R"(Sensor/2 0 1 {"status":"active","temp":21,"id":"2"})");
+    put("Sensor/1", R"({"status":"off","temp":31})");  // leaves
+    EXPECT_EQ(sub.read_line(), "Sensor/1 0 1 null");
+    EXPECT_EQ(sub.wait(), 0);
+}
+
+TEST_F(QueriesThirdParty, PahoSeesLimitedQosAndTheRefusalOfABadQuery) {
+    put("Sensor/1", R"({"status":"active","temp":31,"name":"a"})");
+    const auto script = daemon_.dir() / "paho_query.py";
+    std::ofstream(script) << R"PY(
+import sys, threading, json
+import paho.mqtt.client as mqtt
+
+port = int(sys.argv[1])
+acks = {}
+messages = []
+done = threading.Event()
+
+def on_subscribe(client, userdata, mid, rcs, props=None):
+    acks[mid] = ([rc.value for rc in rcs], getattr(props, 'ReasonString', None))
+    if len(acks) == 2: done.set()
+
+def on_message(client, userdata, msg):
+    messages.append((msg.topic, json.loads(msg.payload), msg.qos, msg.retain))
+
+c = mqtt.Client(client_id="paho-query", protocol=mqtt.MQTTv5)
+c.on_subscribe = on_subscribe
+c.on_message = on_message
+c.connect("127.0.0.1", port)
+c.loop_start()
+good = c.subscribe("Sensor/?temp=gt=30&select(temp)", qos=2)[1]
+bad = c.subscribe("Sensor/?temp=zz=30", qos=1)[1]
+assert done.wait(10), "no SUBACK"
+print(acks[good][0], acks[bad][0], acks[bad][1])
+c.disconnect(); c.loop_stop()
+print(messages)
+)PY";
+    std::string out, err;
+    ASSERT_EQ(run_command("/usr/bin/python3 " + script.string() + " " + port(), &out, &err), 0) << err;
+    EXPECT_EQ(out,
+              "[1] [143] Sensor/?temp=zz=30: query error at position 13: unknown operator '=zz='\n"
+              "[('Sensor/1', {'id': '1', 'temp': 31}, 1, 1)]\n");
 }
 
 INSTANTIATE_TEST_SUITE_P(Versions, Queries, ::testing::Values(Version::v311, Version::v5),
