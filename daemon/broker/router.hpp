@@ -13,7 +13,8 @@
 //   4. Query subscriptions (`Table/?query`, DESIGN.md §5, query.hpp) are kept per table,
 //      outside the tries, in an immutable QueryTable that subscribe/unsubscribe replace
 //      (copy on write): a record write takes the table's current one under mu_ and
-//      evaluates the compiled predicates after unlocking. Each query gets its own copy:
+//      evaluates the compiled predicates of the candidates (query::Candidates: an index of
+//      each query's anchor condition) after unlocking. Each query gets its own copy:
 //      the record trimmed by select(), or `null` (event=delete) when the write took the
 //      record out of the result, judged against the value it replaced
 //      (RecordInfo::previous; when that is unknown, a non-matching write is sent as a
@@ -23,6 +24,8 @@
 
 #include "daemon/broker/message.hpp"
 #include "daemon/broker/query.hpp"
+
+#include "common/query/candidates.hpp"
 
 #include "common/mqtt/packet.hpp"
 #include "common/topic/subscription_trie.hpp"
@@ -89,6 +92,7 @@ private:
     struct QueryTable {
         query::Slots slots;  // every attribute the table's queries read
         std::vector<QueryEntry> entries;
+        query::Candidates candidates;  // entries a record can match, by index into `entries`
     };
     // Replaces `table`'s QueryTable by `edit` applied to a copy of its entries. Requires mu_.
     template <class Edit>

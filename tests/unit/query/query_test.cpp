@@ -3,10 +3,13 @@
 // type, projection, and the compiled form agreeing with the direct evaluation.
 #include "common/query/query.hpp"
 
+#include "common/query/candidates.hpp"
+
 #include "common/encoding/codec.hpp"
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 
 #include <string>
@@ -299,6 +302,50 @@ TEST(QueryCompiled, SlotsAreSharedBetweenQueries) {
     EXPECT_FALSE(evaluate(b, values));
     slots.extract(nullptr, values);  // a deleted record: every attribute missing
     EXPECT_FALSE(evaluate(a, values));
+}
+
+// Every query that matches a record must be among its candidates (a superset), whatever
+// the mix of anchors: equalities under each reading, merged number ranges, text ranges and
+// prefixes, and unanchored queries. And the index must actually narrow things down.
+TEST(QueryCandidates, AreASupersetOfTheMatches) {
+    const std::vector<std::string> queries = {
+        "n=5",          "n=5.0",       "n=ge=3&n=lt=7", "n=gt=100",      "n=le=-1",       "n=ge=10&n=le=9",
+        "s=abc",        "s=sw=ab",     "s=gt=m",        "s=lt=b&s=ge=a", "s=30",          "b=true",
+        "b=false",      "x=null",      "n=ne=5",        "s=ct=b",        "n=1|s=abc",     "",
+        "n=ge=2&s=sw=a", "n=number:7", "s=string:7",    "n=9007199254740993", "n=gt=9007199254740992",
+        "s=ew=c",       "s==ab*",      "n=-0",          "s=sw=",         "n=gt=1&n=gt=4&n=lt=6",
+    };
+    std::vector<Query> parsed_queries;
+    std::vector<const Node*> wheres;
+    for (const auto& q : queries) parsed_queries.push_back(parsed(q));
+    for (const auto& q : parsed_queries) wheres.push_back(q.where ? &*q.where : nullptr);
+    Slots slots;
+    const Candidates index(wheres, slots);
+    const std::vector<std::string> records = {
+        R"({"n":5})",        R"({"n":5.0})",          R"({"n":4,"s":"abc"})", R"({"n":101})",       R"({"n":-1})",
+        R"({"n":-5.5})",     R"({"s":"abc"})",        R"({"s":"abd"})",       R"({"s":"z"})",        R"({"s":"a"})",
+        R"({"s":"30"})",     R"({"n":30})",           R"({"b":true})",        R"({"b":false})",      R"({"x":null})",
+        R"({})",             R"({"n":7})",            R"({"s":"7"})",         R"({"n":9007199254740993})",
+        R"({"n":9007199254740992})", R"({"n":0.0})",  R"({"n":-0.0})",        R"({"s":""})",         R"({"n":5,"s":"xbc"})",
+        R"({"n":[5]})",      R"({"s":{"a":1}})",      R"({"n":1e300})",       R"({"n":"5"})",        R"({"n":5.5,"s":"ab"})",
+    };
+    std::size_t total_candidates = 0;
+    for (const auto& text : records) {
+        const auto r = record(text);
+        std::vector<const Value*> values;
+        slots.extract(&r, values);
+        std::vector<std::uint32_t> found;
+        index.find(values, found);
+        total_candidates += found.size();
+        for (std::uint32_t i = 0; i < parsed_queries.size(); ++i) {
+            if (!matches(parsed_queries[i], r)) continue;
+            EXPECT_NE(std::find(found.begin(), found.end(), i), found.end())
+                << "query " << queries[i] << " matches " << text << " but is no candidate";
+        }
+    }
+    // Four queries are unanchored ("n=ne=5", "s=ct=b", the '|' and the empty one), so each
+    // record has at least 4 candidates; the index keeps the average well below all 28.
+    EXPECT_LT(total_candidates, records.size() * queries.size() / 2);
 }
 
 }  // namespace
