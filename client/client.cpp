@@ -9,6 +9,7 @@
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/connect.hpp>
 #include <boost/asio/detached.hpp>
+#include <boost/asio/ip/address.hpp>
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/ssl/context.hpp>
 #include <boost/asio/ssl/host_name_verification.hpp>
@@ -20,7 +21,6 @@
 #include <openssl/ssl.h>
 
 #include <algorithm>
-#include <charconv>
 #include <cstring>
 #include <unistd.h>
 
@@ -32,120 +32,7 @@ namespace beast = boost::beast;
 namespace ws = boost::beast::websocket;
 using net::tcp;
 
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wnon-virtual-dtor"  // boost::system::error_category's own
-class ClientCategory final : public boost::system::error_category {
-public:
-    const char* name() const noexcept override { return "client"; }
-    std::string message(int ev) const override {
-        switch (static_cast<Errc>(ev)) {
-        case Errc::cannot_connect: return "cannot connect";
-        case Errc::timeout: return "timed out";
-        case Errc::connection_closed: return "connection closed by the server";
-        case Errc::protocol_error: return "protocol error";
-        case Errc::bad_url: return "bad URL";
-        }
-        return "unknown client error";
-    }
-};
-#pragma GCC diagnostic pop
-
-int hex_digit(char c) {
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-    return -1;
-}
-
-std::optional<std::string> percent_decode(std::string_view s) {
-    std::string out;
-    for (std::size_t i = 0; i < s.size(); ++i) {
-        if (s[i] != '%') {
-            out.push_back(s[i]);
-            continue;
-        }
-        if (i + 2 >= s.size()) return std::nullopt;
-        const int hi = hex_digit(s[i + 1]), lo = hex_digit(s[i + 2]);
-        if (hi < 0 || lo < 0) return std::nullopt;
-        out.push_back(static_cast<char>(hi * 16 + lo));
-        i += 2;
-    }
-    return out;
-}
-
 }  // namespace
-
-const boost::system::error_category& client_category() noexcept {
-    static const ClientCategory category;
-    return category;
-}
-
-std::uint16_t Options::effective_port() const noexcept {
-    if (port != 0) return port;
-    switch (transport) {
-    case net::Transport::tcp: return 1883;
-    case net::Transport::tls: return 8883;
-    case net::Transport::ws:
-    case net::Transport::wss: return 9926;
-    }
-    return 1883;
-}
-
-Result<Options> apply_url(std::string_view url, Options opts) {
-    const auto scheme_end = url.find("://");
-    if (scheme_end == std::string_view::npos) return error(Errc::bad_url);
-    const auto scheme = url.substr(0, scheme_end);
-    if (scheme == "mqtt" || scheme == "tcp") opts.transport = net::Transport::tcp;
-    else if (scheme == "mqtts" || scheme == "ssl" || scheme == "tls") opts.transport = net::Transport::tls;
-    else if (scheme == "ws") opts.transport = net::Transport::ws;
-    else if (scheme == "wss") opts.transport = net::Transport::wss;
-    else return error(Errc::bad_url);
-    auto rest = url.substr(scheme_end + 3);
-    std::string_view path;
-    if (const auto slash = rest.find('/'); slash != std::string_view::npos) {
-        path = rest.substr(slash);
-        rest = rest.substr(0, slash);
-    }
-    if (const auto at = rest.rfind('@'); at != std::string_view::npos) {
-        const auto userinfo = rest.substr(0, at);
-        rest = rest.substr(at + 1);
-        const auto colon = userinfo.find(':');
-        auto user = percent_decode(userinfo.substr(0, colon));
-        if (!user) return error(Errc::bad_url);
-        opts.username = std::move(*user);
-        if (colon != std::string_view::npos) {
-            auto pass = percent_decode(userinfo.substr(colon + 1));
-            if (!pass) return error(Errc::bad_url);
-            opts.password = std::move(*pass);
-        }
-    }
-    std::string_view host = rest, port;
-    if (!rest.empty() && rest.front() == '[') {  // [IPv6]:port
-        const auto close = rest.find(']');
-        if (close == std::string_view::npos) return error(Errc::bad_url);
-        host = rest.substr(1, close - 1);
-        auto after = rest.substr(close + 1);
-        if (!after.empty()) {
-            if (after.front() != ':') return error(Errc::bad_url);
-            port = after.substr(1);
-        }
-    } else if (const auto colon = rest.rfind(':'); colon != std::string_view::npos) {
-        host = rest.substr(0, colon);
-        port = rest.substr(colon + 1);
-    }
-    if (host.empty()) return error(Errc::bad_url);
-    opts.host = std::string(host);
-    if (!port.empty()) {
-        unsigned value = 0;
-        const auto [ptr, ec] = std::from_chars(port.data(), port.data() + port.size(), value);
-        if (ec != std::errc{} || ptr != port.data() + port.size() || value > 65535) return error(Errc::bad_url);
-        opts.port = static_cast<std::uint16_t>(value);
-    } else {
-        opts.port = 0;
-    }
-    if (!path.empty() && path != "/") opts.path = std::string(path);
-    return opts;
-}
 
 Client::Client(asio::any_io_executor executor, Options options)
     : executor_(std::move(executor)), options_(std::move(options)), deadline_timer_(executor_), ping_timer_(executor_), idle_timer_(executor_) {}
@@ -207,7 +94,7 @@ asio::awaitable<error_code> Client::async_open() {
     if (ec) co_return fail(Errc::cannot_connect, "cannot resolve " + host + ": " + ec.message());
     tcp::socket socket(executor_);
     co_await asio::async_connect(socket, endpoints, token);
-    if (ec) co_return fail(Errc::cannot_connect, "cannot connect to " + host + ":" + port + ": " + ec.message());
+    if (ec) co_return fail(Errc::cannot_connect, "cannot connect to " + options_.authority() + ": " + ec.message());
 
     const bool tls = options_.transport == net::Transport::tls || options_.transport == net::Transport::wss;
     std::shared_ptr<asio::ssl::context> ctx;
@@ -236,14 +123,17 @@ asio::awaitable<error_code> Client::async_open() {
         tls_context_ = ctx;
     }
     const auto prepare_tls = [&](net::TlsStream& s) {
-        SSL_set_tlsext_host_name(s.native_handle(), host.c_str());
+        // SNI names a host; RFC 6066 §3 forbids an address there.
+        error_code not_an_address;
+        (void)asio::ip::make_address(host, not_an_address);
+        if (not_an_address) SSL_set_tlsext_host_name(s.native_handle(), host.c_str());
         if (!options_.insecure) s.set_verify_callback(asio::ssl::host_name_verification(host));
     };
     const auto decorate = [](ws::request_type& req) {
         req.set(beast::http::field::sec_websocket_protocol, "mqtt");
         req.set(beast::http::field::user_agent, "harperrt");
     };
-    const std::string host_header = host + ":" + port;
+    const std::string host_header = options_.authority();
     const std::string path = options_.path;
     ws::response_type response;
 
@@ -299,9 +189,24 @@ asio::awaitable<error_code> Client::async_connect() {
     if (mqtt::is_v5(options_.version) && options_.session_expiry)
         connect.properties.session_expiry_interval = options_.session_expiry;
     const mqtt::Packet packet = std::move(connect);
-    if (auto ec = co_await async_send(packet)) co_return ec;
+    if (auto ec = co_await async_send(packet)) {
+        close();
+        if (ec == Errc::connection_closed)
+            co_return fail(Errc::cannot_connect, "the server closed the connection before CONNACK" +
+                                                     (detail_.empty() ? std::string() : ": " + detail_));
+        co_return ec;
+    }
     auto reply = co_await async_read_packet();
-    if (!reply) co_return reply.error();
+    if (!reply) {
+        // No CONNACK: the server never accepted the connection (a TLS 1.3 alert for a missing
+        // client certificate arrives here, after the client's handshake finished).
+        if (reply.error() == Errc::connection_closed) {
+            close();
+            co_return fail(Errc::cannot_connect, "the server closed the connection before CONNACK" +
+                                                     (detail_.empty() ? std::string() : ": " + detail_));
+        }
+        co_return reply.error();
+    }
     auto* connack = std::get_if<mqtt::Connack>(&*reply);
     if (connack == nullptr) co_return fail(Errc::protocol_error, "expected CONNACK");
     connack_ = std::move(*connack);

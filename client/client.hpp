@@ -19,6 +19,7 @@
 // Thread-safety: none; use one Client from one thread (the CLI runs one io_context).
 #pragma once
 
+#include "client/options.hpp"
 #include "common/mqtt/packet.hpp"
 #include "common/net/stream.hpp"
 #include "common/util/result.hpp"
@@ -39,44 +40,6 @@ namespace harperrt::client {
 
 namespace asio = boost::asio;
 
-// The client's own failures; MQTT refusals are mqtt::ReasonCode errors instead.
-enum class Errc {
-    cannot_connect = 1,  // DNS, refused, TLS handshake, WebSocket upgrade
-    timeout,             // the deadline passed
-    connection_closed,   // the server closed the connection without a DISCONNECT
-    protocol_error,      // the server sent something that does not decode or fit
-    bad_url,             // the URL cannot be parsed
-};
-
-const boost::system::error_category& client_category() noexcept;
-inline boost::system::error_code make_error_code(Errc e) noexcept {
-    return {static_cast<int>(e), client_category()};
-}
-
-struct Options {
-    net::Transport transport = net::Transport::tcp;
-    std::string host = "127.0.0.1";
-    std::uint16_t port = 0;       // 0: 1883, 8883 (mqtts), 9926 (ws, wss)
-    std::string path = "/mqtt";   // WebSocket request target
-    std::optional<std::string> username;
-    std::optional<std::string> password;
-    std::string client_id;        // empty: the server assigns one (v5) / harperrt-<pid> (3.1.1)
-    mqtt::Version version = mqtt::Version::v5;
-    std::uint16_t keep_alive = 60;  // seconds; 0 disables
-    bool clean_start = true;
-    std::optional<std::uint32_t> session_expiry;  // v5 Session Expiry Interval, seconds
-    // TLS (mqtts, wss).
-    std::optional<std::string> cafile, certfile, keyfile;
-    bool insecure = false;  // skip certificate and host name verification
-
-    std::uint16_t effective_port() const noexcept;
-};
-
-// Applies a URL `scheme://[user[:pass]@]host[:port][/path]` (schemes mqtt, mqtts, tcp,
-// ssl, ws, wss) to `opts`: transport, host, port, credentials (percent-decoded), path.
-// Errc::bad_url when it does not parse.
-Result<Options> apply_url(std::string_view url, Options opts);
-
 // A PUBACK/PUBCOMP (or a PUBREC that failed), as the server reported it.
 struct Ack {
     mqtt::ReasonCode reason_code = mqtt::ReasonCode::success;
@@ -95,8 +58,10 @@ public:
     bool timed_out() const noexcept { return timed_out_; }
 
     // Opens the transport and sends CONNECT. Errors: Errc::cannot_connect (detail() says
-    // why), Errc::timeout, a CONNACK's failure ReasonCode (3.1.1 codes are mapped, see
-    // mqtt::to_reason_code), Errc::protocol_error / connection_closed.
+    // why: DNS, refused, TLS, WebSocket upgrade, or the server closed the connection before
+    // CONNACK, as a TLS 1.3 server does after the handshake when it wants a client
+    // certificate), Errc::timeout, a CONNACK's failure ReasonCode (3.1.1 codes are mapped,
+    // see mqtt::to_reason_code), Errc::protocol_error.
     asio::awaitable<error_code> async_connect();
     const mqtt::Connack& connack() const noexcept { return connack_; }
 
@@ -169,8 +134,3 @@ private:
 };
 
 }  // namespace harperrt::client
-
-namespace boost::system {
-template <>
-struct is_error_code_enum<harperrt::client::Errc> : std::true_type {};
-}  // namespace boost::system

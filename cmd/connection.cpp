@@ -2,7 +2,6 @@
 #include "cmd/connection.hpp"
 
 #include "common/encoding/content_type.hpp"
-#include "common/encoding/display.hpp"
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
@@ -26,7 +25,7 @@ std::chrono::steady_clock::duration ConnectionOptions::timeout_duration() const 
 
 void add_connection_options(CLI::App* sub, ConnectionOptions& o) {
     const std::string group = "Connection";
-    sub->add_option("-L,--url", o.url, "mqtt://[user[:pass]@]host[:port], mqtts://, ws://host:port/mqtt, wss:// (env HARPERRT_URL)")
+    sub->add_option("-L,--url", o.url, "mqtt://[user[:pass]@]host[:port], mqtts://, ws://host:port/mqtt, wss://; [::1] for IPv6, %40 %3A %2F for @ : / in credentials (env HARPERRT_URL)")
         ->group(group);
     sub->add_option("-h,--host", o.host, "Server host (default 127.0.0.1)")->group(group);
     sub->add_option("-p,--port", o.port, "Server port (default 1883; 8883 mqtts; 9926 ws/wss)")->group(group);
@@ -57,10 +56,11 @@ const char* env(const char* name) {
 
 std::optional<client::Options> make_client_options(std::string_view command, const ConnectionOptions& o) {
     client::Options opts;
-    if (const char* url = env("HARPERRT_URL")) {
-        auto applied = client::apply_url(url, opts);
+    std::string problem;
+    if (const char* url = env("HARPERRT_URL"); url != nullptr && !o.url) {
+        auto applied = client::apply_url(url, opts, &problem);
         if (!applied) {
-            fmt::print(stderr, "harperrt {}: bad HARPERRT_URL '{}'\n", command, url);
+            fmt::print(stderr, "harperrt {}: bad HARPERRT_URL '{}': {}\n", command, url, problem);
             return std::nullopt;
         }
         opts = std::move(*applied);
@@ -68,10 +68,9 @@ std::optional<client::Options> make_client_options(std::string_view command, con
     if (const char* user = env("HARPERRT_USERNAME")) opts.username = user;
     if (const char* pass = env("HARPERRT_PASSWORD")) opts.password = pass;
     if (o.url) {
-        auto applied = client::apply_url(*o.url, opts);
+        auto applied = client::apply_url(*o.url, opts, &problem);
         if (!applied) {
-            fmt::print(stderr, "harperrt {}: bad URL '{}' (expected mqtt://host:port, mqtts://, ws://, wss://)\n",
-                       command, *o.url);
+            fmt::print(stderr, "harperrt {}: bad URL '{}': {}\n", command, *o.url, problem);
             return std::nullopt;
         }
         opts = std::move(*applied);
@@ -175,24 +174,6 @@ std::optional<std::string> read_file(const std::string& path) {
     return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
 }
 
-std::string json_string(std::string_view text) {
-    std::string out = "\"";
-    for (const char c : text) {
-        switch (c) {
-        case '"': out += "\\\""; break;
-        case '\\': out += "\\\\"; break;
-        case '\n': out += "\\n"; break;
-        case '\r': out += "\\r"; break;
-        case '\t': out += "\\t"; break;
-        default:
-            if (static_cast<unsigned char>(c) < 0x20) out += fmt::format("\\u{:04x}", static_cast<unsigned>(c));
-            else out.push_back(c);
-        }
-    }
-    out.push_back('"');
-    return out;
-}
-
 std::optional<std::string> media_type_of(std::string_view name) {
     if (auto format = encoding::format_from_name(name)) return std::string(encoding::content_type(*format));
     if (name.find('/') != std::string_view::npos) return std::string(name);
@@ -213,18 +194,6 @@ std::optional<std::string> convert_payload(std::string_view command, std::string
         return std::nullopt;
     }
     return encoding::encode(*value, *format);
-}
-
-std::optional<encoding::Format> wire_format(const mqtt::Publish& p) {
-    if (!p.properties.content_type) return std::nullopt;
-    return encoding::format_from_content_type(*p.properties.content_type);
-}
-
-std::string message_json(const mqtt::Publish& p) {
-    const auto format = wire_format(p);
-    return fmt::format("{{\"topic\":{},\"retain\":{},\"qos\":{},\"payload\":{}}}", json_string(p.topic),
-                       p.retain ? "true" : "false", static_cast<int>(p.qos),
-                       encoding::to_display_json(p.payload, format));
 }
 
 }  // namespace harperrt::cmd

@@ -6,6 +6,7 @@
 #include <utility>  // before Asio: Boost 1.74 awaitable.hpp uses std::exchange without it
 
 #include "client/client.hpp"
+#include "client/format.hpp"
 #include "cmd/context.hpp"
 #include "common/encoding/codec.hpp"
 
@@ -42,7 +43,8 @@ struct ConnectionOptions {
 // --cert, --key, --insecure and --timeout to `sub` (in group "Connection").
 void add_connection_options(CLI::App* sub, ConnectionOptions& opts);
 
-// Defaults < $HARPERRT_URL < $HARPERRT_USERNAME/$HARPERRT_PASSWORD < -L < the other flags.
+// Defaults < $HARPERRT_URL < $HARPERRT_USERNAME/$HARPERRT_PASSWORD < -L < the other flags
+// ($HARPERRT_URL is ignored when -L is given).
 // On a bad value prints "harperrt <command>: ..." on stderr and returns nullopt (usage error).
 std::optional<client::Options> make_client_options(std::string_view command, const ConnectionOptions& opts);
 
@@ -67,15 +69,10 @@ int run_coroutine(std::string_view command, const std::function<boost::asio::awa
 std::string read_stdin();
 std::optional<std::string> read_file(const std::string& path);
 
-// `text` as a JSON string literal.
-std::string json_string(std::string_view text);
-
-// One message as a JSON object line (no newline): {"topic":..,"retain":..,"qos":..,"payload":..}
-// where payload is encoding::to_display_json of the bytes (format from the v5 content type).
-std::string message_json(const mqtt::Publish& publish);
-
-// The format its v5 Content Type names, if any.
-std::optional<encoding::Format> wire_format(const mqtt::Publish& publish);
+// Shared with the client library's printing helpers (client/format.hpp).
+using client::json_string;
+using client::message_json;
+using client::wire_format;
 
 // The media type that --accept / --format names: json, cbor, msgpack or a media type.
 std::optional<std::string> media_type_of(std::string_view name);

@@ -30,54 +30,23 @@ struct SubOptions {
     bool verbose = false;
     bool persistent = false;
     std::optional<std::string> format_string;
+    bool no_newline = false;
 };
-
-namespace {
-
-// mosquitto_sub's -F: %t topic, %p payload, %q QoS, %r retain, %l length, %j JSON object,
-// %% a percent; \n and \t escapes.
-std::string format_message(const std::string& fmt_string, const mqtt::Publish& p, const std::string& json_line) {
-    std::string out;
-    for (std::size_t i = 0; i < fmt_string.size(); ++i) {
-        const char c = fmt_string[i];
-        if ((c == '%' || c == '\\') && i + 1 < fmt_string.size()) {
-            const char n = fmt_string[++i];
-            if (c == '\\') {
-                out += n == 'n' ? '\n' : n == 't' ? '\t' : n;
-                continue;
-            }
-            switch (n) {
-            case 't': out += p.topic; break;
-            case 'p': out += p.payload; break;
-            case 'q': out += std::to_string(static_cast<int>(p.qos)); break;
-            case 'r': out += p.retain ? "1" : "0"; break;
-            case 'l': out += std::to_string(p.payload.size()); break;
-            case 'j': out += json_line; break;
-            case '%': out += '%'; break;
-            default: out += '%'; out += n;
-            }
-            continue;
-        }
-        out += c;
-    }
-    return out;
-}
-
-}  // namespace
 
 namespace {
 
 void print_message(const SubOptions& o, const mqtt::Publish& p) {
     std::string line;
     if (o.format_string) {
-        line = format_message(*o.format_string, p, message_json(p));
-        line += '\n';
+        line = client::format_message(*o.format_string, p, std::chrono::system_clock::now());
+        if (!o.no_newline) line += '\n';
     } else if (o.output == "json") {
         line = message_json(p) + "\n";
     } else if (o.output == "raw") {
         line = p.payload;
     } else {
-        line = o.verbose ? p.topic + " " + p.payload + "\n" : p.payload + "\n";
+        line = o.verbose ? p.topic + " " + p.payload : p.payload;
+        if (!o.no_newline) line += '\n';
     }
     std::fwrite(line.data(), 1, line.size(), stdout);
     std::fflush(stdout);
@@ -169,6 +138,12 @@ int run_sub(const SubOptions& o) {
         copts->clean_start = false;
         copts->session_expiry = 0xFFFFFFFFu;
     }
+    if (o.format_string) {
+        if (auto problem = client::check_format(*o.format_string)) {
+            fmt::print(stderr, "harperrt sub: bad -F format: {}\n", *problem);
+            return exit_usage;
+        }
+    }
     if (o.accept && !media_type_of(*o.accept)) {
         fmt::print(stderr, "harperrt sub: --accept must be json, cbor, msgpack or a media type\n");
         return exit_usage;
@@ -193,8 +168,13 @@ void add_sub_command(CLI::App& app, Context& ctx) {
         ->check(CLI::IsMember({"text", "json", "raw"}))->capture_default_str();
     sub->add_flag("-v,--verbose", opts->verbose, "Print the topic before each payload (text output)");
     sub->add_flag("-c,--persistent", opts->persistent, "Keep the session after disconnecting (needs -i)");
-    sub->add_option("-F,--format-string", opts->format_string, "Print with a format: %t topic, %p payload, %q QoS, %r retain, %l length, %j JSON line")
+    sub->add_option("-F,--format-string", opts->format_string,
+                    "Print each message with FORMAT: %t topic, %p payload, %x hex payload, %q QoS, %r retain, "
+                    "%l length, %m packet id, %C content type, %R response topic, %D correlation data, "
+                    "%E expiry, %F payload format, %P user properties, %j JSON line, %J JSON with time, "
+                    "%I ISO 8601 time, %U Unix time, @H (strftime), %% \\n \\t")
         ->type_name("FORMAT");
+    sub->add_flag("-N,--no-newline", opts->no_newline, "Do not print a newline after each message (text output and -F)");
     add_connection_options(sub, opts->connection);
     sub->footer(
         "Exit codes: 0 ok, 1 MQTT failure, 2 usage, 4 timeout, 5 cannot connect, 6 not authorized.\n"
@@ -202,7 +182,8 @@ void add_sub_command(CLI::App& app, Context& ctx) {
         "  harperrt sub -t 'Sensor/#'                     # every record, then every change\n"
         "  harperrt sub -t 'Sensor/#' --retained-only     # the current records, then exit\n"
         "  harperrt sub -t 'Sensor/1' -o json -C 1 -W 5   # one message as JSON, wait at most 5 s\n"
-        "  harperrt sub -t 'Sensor/#' --accept cbor -o json\n");
+        "  harperrt sub -t 'Sensor/#' --accept cbor -o json\n"
+        "  harperrt sub -t 'Sensor/#' -F '%I %t %l bytes (%C): %p'\n");
     sub->callback([opts, &ctx] { ctx.exit_code = run_sub(*opts); });
 }
 

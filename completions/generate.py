@@ -112,13 +112,16 @@ PAGES = {
             "{\"topic\":...,\"retain\":...,\"qos\":...,\"payload\":...} that always parses, whatever the payload's "
             "format (opaque bytes become {\"$base64\":...}). --retained-only prints the snapshot and exits.",
             ["harperrt sub -t 'Sensor/#'", "harperrt sub -t 'Sensor/#' --retained-only",
-             "harperrt sub -t Sensor/1 -o json -C 1 -W 5"]),
+             "harperrt sub -t Sensor/1 -o json -C 1 -W 5", "harperrt sub -t 'Sensor/#' -F '%I %t %l bytes (%C): %p'",
+             "harperrt sub -t 'logs/#' -F '@H:@M:@S %t %p'"]),
     "pub": ("publish a message",
-            "Publishes one message (-m, -f, -s, -n) or one per line of stdin (-l). QoS 1 and 2 wait for the "
+            "Publishes one message (-m, -f, -s, -n), --repeat COUNT times with --repeat-delay SECONDS between "
+            "them, or one per line of stdin (-l; blank lines are skipped, a CR before the newline is dropped, and "
+            "the connection is kept alive however long stdin stays quiet). QoS 1 and 2 wait for the "
             "acknowledgement and report its reason code. --format cbor or msgpack converts JSON input and sets "
             "the MQTT 5 content type.",
             ["harperrt pub -t alerts/door -m open", "harperrt pub -t Sensor/1 -r -q 1 -m '{\"temp\":21}' --format cbor",
-             "tail -f log.jsonl | harperrt pub -t logs/app -l"]),
+             "tail -f log.jsonl | harperrt pub -t logs/app -l", "harperrt pub -t bench/x -m ping --repeat 100 --repeat-delay 0.1"]),
     "get": ("print the current record(s) and exit",
             "Prints the record at TOPIC, or every record matching FILTER, as JSON lines (a JSON array with "
             "--array), then exits. It subscribes and sends PINGREQ: the server answers it only after the whole "
@@ -136,6 +139,28 @@ PAGES = {
                "the file serve would use; passwd reads a password from stdin and prints its hash for users.",
                ["harperrt config init", "harperrt config set mqtt.network.port 1884",
                 "harperrt config validate harperrt.yaml", "printf 'secret' | harperrt config passwd alice"]),
+}
+
+# Extra sections of a page: (title, [(tag, text)]).
+SECTIONS = {
+    "sub": [("FORMAT STRINGS", [
+        ("", "\\-F FORMAT prints each message as FORMAT, followed by a newline unless \\-N is given. The "
+             "directives are those of mosquitto_sub; v5 properties print as empty text when the message has none."),
+        ("%t", "topic"), ("%p", "payload bytes, as they are"), ("%x, %X", "payload in lower or upper case hexadecimal"),
+        ("%l", "payload length in bytes"), ("%q", "QoS of the delivery"), ("%r", "retain flag: 1 or 0"),
+        ("%m", "packet identifier (0 at QoS 0)"), ("%C", "content type (v5)"), ("%R", "response topic (v5)"),
+        ("%D", "correlation data (v5)"), ("%E", "message expiry interval in seconds (v5)"),
+        ("%F", "payload format indicator (v5)"), ("%P", "user properties as name:value, separated by spaces (v5)"),
+        ("%j", "the \\-o json object: {\"topic\",\"retain\",\"qos\",\"payload\"}"),
+        ("%J", "the same object with \"time\" (as %I), \"length\" and, when set, \"content_type\""),
+        ("%I", "time of receipt, ISO 8601 local time with its offset (2026\\-11\\-25T14:38:39+0000)"),
+        ("%U", "time of receipt, Unix time with nanoseconds (1795617519.123456789)"),
+        ("@X", "strftime(3) conversion %X of the time of receipt, e.g. @H:@M:@S; @@ prints @"),
+        ("%%", "a percent sign"),
+        ("\\en \\et \\er \\ev \\ea \\ee \\e0 \\e\\e",
+         "newline, tab, carriage return, vertical tab, bell, escape, NUL, backslash"),
+        ("", "Any other directive is a usage error (exit 2)."),
+    ])],
 }
 
 EXIT = [("0", "success"), ("1", "failure; the MQTT reason code and text on stderr"), ("2", "usage error"),
@@ -171,6 +196,10 @@ def man_page(tree, cmd):
             for opt_line in options_section(tree, f"{cmd} {name}"):
                 out.append(opt_line)
     out += [".SH OPTIONS"] + options_section(tree, cmd)
+    for title, items in SECTIONS.get(cmd, []):
+        out += [f".SH {title}"]
+        for tag, text in items:
+            out += [".PP", text] if not tag else [".TP", "\\fB" + tag + "\\fR", text]
     if cmd in ("sub", "pub", "get", "put"):
         out += [".SH ENVIRONMENT", ".TP", "\\fBHARPERRT_URL\\fR", "Default for \\-\\-url.", ".TP",
                 "\\fBHARPERRT_USERNAME\\fR, \\fBHARPERRT_PASSWORD\\fR", "Default credentials."]

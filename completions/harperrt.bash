@@ -24,13 +24,13 @@ _harperrt() {
         esac
     done
     case "$prev" in
-        --accept|--cafile|--cert|--config|--count|--file|--format|--format-string|--host|--id|--keepalive|--key|--message|--output|--password|--password-file|--port|--property|--protocol|--qos|--ready-file|--root|--set|--timeout|--topic|--url|--username|--wait|-C|-D|-F|-L|-P|-V|-W|-c|-f|-h|-i|-k|-m|-o|-p|-q|-t|-u) COMPREPLY=($(compgen -f -- "$cur")); return ;;
+        --accept|--cafile|--cert|--config|--count|--file|--format|--format-string|--host|--id|--keepalive|--key|--message|--output|--password|--password-file|--port|--property|--protocol|--qos|--ready-file|--repeat|--repeat-delay|--root|--set|--timeout|--topic|--url|--username|--wait|-C|-D|-F|-L|-P|-V|-W|-c|-f|-h|-i|-k|-m|-o|-p|-q|-t|-u) COMPREPLY=($(compgen -f -- "$cur")); return ;;
     esac
     case "$path" in
         "harperrt") COMPREPLY=($(compgen -W "--help --version serve sub pub get put config" -- "$cur")) ;;
         "serve") COMPREPLY=($(compgen -W "--help -c --config --root --set --ready-file" -- "$cur")) ;;
-        "sub") COMPREPLY=($(compgen -W "--help -t --topic -q --qos -C --count -W --wait -R --updates-only --retained-only --accept -o --output -v --verbose -c --persistent -F --format-string -L --url -h --host -p --port -u --username -P --password --password-file -i --id -V --protocol -k --keepalive --cafile --cert --key --insecure --timeout" -- "$cur")) ;;
-        "pub") COMPREPLY=($(compgen -W "--help -t --topic -m --message -f --file -s --stdin-file -l --stdin-line -n --null-message -q --qos -r --retain --format -D --property -L --url -h --host -p --port -u --username -P --password --password-file -i --id -V --protocol -k --keepalive --cafile --cert --key --insecure --timeout" -- "$cur")) ;;
+        "sub") COMPREPLY=($(compgen -W "--help -t --topic -q --qos -C --count -W --wait -R --updates-only --retained-only --accept -o --output -v --verbose -c --persistent -F --format-string -N --no-newline -L --url -h --host -p --port -u --username -P --password --password-file -i --id -V --protocol -k --keepalive --cafile --cert --key --insecure --timeout" -- "$cur")) ;;
+        "pub") COMPREPLY=($(compgen -W "--help -t --topic -m --message -f --file -s --stdin-file -l --stdin-line -n --null-message -q --qos -r --retain --repeat --repeat-delay --format -D --property -L --url -h --host -p --port -u --username -P --password --password-file -i --id -V --protocol -k --keepalive --cafile --cert --key --insecure --timeout" -- "$cur")) ;;
         "get") COMPREPLY=($(compgen -W "--help --array -v --verbose --accept -L --url -h --host -p --port -u --username -P --password --password-file -i --id -V --protocol -k --keepalive --cafile --cert --key --insecure --timeout" -- "$cur")) ;;
         "put") COMPREPLY=($(compgen -W "--help -n --delete --format -L --url -h --host -p --port -u --username -P --password --password-file -i --id -V --protocol -k --keepalive --cafile --cert --key --insecure --timeout" -- "$cur")) ;;
         "config") COMPREPLY=($(compgen -W "--help -c --config init show get set validate path passwd" -- "$cur")) ;;

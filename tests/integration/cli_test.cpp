@@ -7,9 +7,13 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <cctype>
+#include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
@@ -144,7 +148,7 @@ TEST_F(Cli, GetOfAMissingRecordExits3) {
 
 TEST_F(Cli, GetOfAFilterPrintsEveryRecordAndExits) {
     start();
-    constexpr int count = 2000;
+    constexpr int count = 10000;  // issue 6: `get` on 10k records ends exactly after the last one
     {
         TestClient c(daemon_->mqtt_port(), mqtt::Version::v5);
         ASSERT_EQ(c.connect("loader").reason_code, ReasonCode::success);
@@ -173,7 +177,7 @@ TEST_F(Cli, SubOutputJsonIsValidForJsonCborAndOpaquePayloads) {
     start();
     std::string err;
     ASSERT_EQ(run("pub", "-t plain/0 -r -q 1 -m ready", nullptr, &err), 0) << err;
-    ChildProcess sub(cli("sub", "-t 'plain/#' -o json -C 4 -W 20"));
+    ChildProcess sub(cli("sub", "-t 'plain/#' -o json -C 5 -W 20"));
     auto first = sub.read_line();
     ASSERT_TRUE(first) << "subscriber printed nothing";
     auto marker = json::parse(*first);
@@ -189,9 +193,10 @@ TEST_F(Cli, SubOutputJsonIsValidForJsonCborAndOpaquePayloads) {
     ASSERT_EQ(run("pub", "-t plain/json -q 1 -m '{\"a\":[1,2]}'", nullptr, &err), 0) << err;
     ASSERT_EQ(run("pub", "-t plain/cbor -q 2 --format cbor -m '{\"a\":[1,2]}'", nullptr, &err), 0) << err;
     ASSERT_EQ(run("pub", "-t plain/bin -f " + quote(bin.string()), nullptr, &err), 0) << err;
+    ASSERT_EQ(run("pub", "-t plain/msgpack -q 1 --format msgpack -m '{\"m\":{\"x\":true}}'", nullptr, &err), 0) << err;
 
     std::map<std::string, json> payloads;
-    for (int i = 0; i < 3; ++i) {
+    for (int i = 0; i < 4; ++i) {
         auto line = sub.read_line();
         ASSERT_TRUE(line);
         const auto msg = json::parse(*line);
@@ -201,7 +206,8 @@ TEST_F(Cli, SubOutputJsonIsValidForJsonCborAndOpaquePayloads) {
     EXPECT_EQ(payloads["plain/json"], json::parse("{\"a\":[1,2]}"));
     EXPECT_EQ(payloads["plain/cbor"], json::parse("{\"a\":[1,2]}"));
     EXPECT_EQ(payloads["plain/bin"], json::parse("{\"$base64\":\"AP8B\"}"));
-    EXPECT_EQ(sub.wait(), 0);  // -C 4 reached
+    EXPECT_EQ(payloads["plain/msgpack"], json::parse("{\"m\":{\"x\":true}}"));
+    EXPECT_EQ(sub.wait(), 0);  // -C 5 reached
 }
 
 TEST_F(Cli, Mqtt311SubscriberGetsOneMessagePerPubLine) {
@@ -216,6 +222,212 @@ TEST_F(Cli, Mqtt311SubscriberGetsOneMessagePerPubLine) {
     EXPECT_EQ(sub.read_line(), std::optional<std::string>("lines/x one"));
     EXPECT_EQ(sub.read_line(), std::optional<std::string>("lines/x two"));
     EXPECT_EQ(sub.wait(), 0);
+}
+
+// pub -l reads stdin off the event loop: while stdin stays quiet for longer than the
+// daemon's keep-alive limit (1.5 x -k 2 = 3 s), PINGREQs keep the connection, and the next
+// line still goes out on it (QoS 1: the PUBACK proves the connection survived).
+TEST_F(Cli, PubLinesKeepsTheConnectionAliveWhileStdinIsQuiet) {
+    start();
+    std::string err;
+    ASSERT_EQ(run("pub", "-t ka/0 -r -q 1 -m ready", nullptr, &err), 0) << err;
+    ChildProcess sub(cli("sub", "-t 'ka/#' -q 1 -v -C 4 -W 30"));
+    ASSERT_EQ(sub.read_line(), std::optional<std::string>("ka/0 ready"));
+    // The sleep is the protocol timing under test: 5 s of silence > the 3 s limit.
+    ASSERT_EQ(run_command("{ echo one; sleep 5; printf 'two\\r\\n\\nthree'; } | " + cli("pub", "-t ka/x -q 1 -k 2 -l"), nullptr, &err), 0)
+        << err << daemon_->log();
+    EXPECT_EQ(sub.read_line(), std::optional<std::string>("ka/x one"));
+    EXPECT_EQ(sub.read_line(), std::optional<std::string>("ka/x two"));    // \r\n is a line end
+    EXPECT_EQ(sub.read_line(), std::optional<std::string>("ka/x three"));  // blank line skipped; last line unterminated
+    EXPECT_EQ(sub.wait(), 0);
+}
+
+TEST_F(Cli, PubRepeatPublishesTheMessageNTimes) {
+    start();
+    std::string out, err;
+    ASSERT_EQ(run("pub", "-t rep/0 -r -q 1 -m ready", nullptr, &err), 0) << err;
+    ChildProcess sub(cli("sub", "-t 'rep/#' -q 1 -C 5 -W 30 -F '%t %p %q'"));
+    ASSERT_EQ(sub.read_line(), std::optional<std::string>("rep/0 ready 1"));
+    const auto start_time = std::chrono::steady_clock::now();
+    ASSERT_EQ(run("pub", "-t rep/x -q 1 -m hi --repeat 4 --repeat-delay 0.2", &out, &err), 0) << err;
+    EXPECT_GE(std::chrono::steady_clock::now() - start_time, std::chrono::milliseconds(600));  // 3 delays
+    for (int i = 0; i < 4; ++i) {
+        EXPECT_EQ(sub.read_line(), std::optional<std::string>("rep/x hi 1")) << i;
+    }
+    EXPECT_EQ(sub.wait(), 0);
+    const auto bin = quote(harperrt_binary().string());
+    EXPECT_EQ(run_command(bin + " pub -t a -m b --repeat 0", &out, &err), 2);
+    EXPECT_EQ(run_command(bin + " pub -t a -m b --repeat-delay -1", &out, &err), 2);
+    EXPECT_EQ(run_command("echo x | " + bin + " pub -t a -l --repeat 2", &out, &err), 2);
+    EXPECT_NE(err.find("-l"), std::string::npos) << err;
+}
+
+TEST_F(Cli, SubFormatStringPrintsEveryField) {
+    start();
+    std::string out, err;
+    ASSERT_EQ(run("pub", "-t fmt/0 -r -q 1 -m ready", nullptr, &err), 0) << err;
+    ChildProcess sub(cli("sub", "-t 'fmt/#' -q 1 -C 2 -W 30 -F '%t|%p|%q|%r|%l|%C|%R|%D|%F|%P|%x|%%|%U|%I|%J'"));
+    const auto marker = sub.read_line();
+    ASSERT_TRUE(marker);
+    EXPECT_EQ(marker->rfind("fmt/0|ready|1|1|5|", 0), 0u) << *marker;
+    const auto before = std::chrono::system_clock::now();
+    ASSERT_EQ(run("pub", "-t fmt/x -q 1 -m 'hello %' -D content-type text/plain -D response-topic re/to "
+                         "-D correlation-data c1 -D payload-format-indicator 1 -D k v",
+                  nullptr, &err),
+              0)
+        << err;
+    const auto line = sub.read_line();
+    const auto after = std::chrono::system_clock::now();
+    ASSERT_TRUE(line);
+    EXPECT_EQ(sub.wait(), 0);
+    std::vector<std::string> f;
+    std::stringstream fields(*line);
+    for (std::string part; std::getline(fields, part, '|');) f.push_back(part);
+    ASSERT_EQ(f.size(), 15u) << *line;
+    EXPECT_EQ(f[0], "fmt/x");
+    EXPECT_EQ(f[1], "hello %");
+    EXPECT_EQ(f[2], "1");
+    EXPECT_EQ(f[3], "0");
+    EXPECT_EQ(f[4], "7");
+    EXPECT_EQ(f[5], "text/plain");
+    EXPECT_EQ(f[6], "re/to");
+    EXPECT_EQ(f[7], "c1");
+    EXPECT_EQ(f[8], "1");
+    EXPECT_EQ(f[9], "k:v");
+    EXPECT_EQ(f[10], "68656c6c6f2025");
+    EXPECT_EQ(f[11], "%");
+    const double unix_time = std::stod(f[12]);
+    const auto secs = [](std::chrono::system_clock::time_point t) {
+        return std::chrono::duration<double>(t.time_since_epoch()).count();
+    };
+    EXPECT_GE(unix_time, secs(before) - 1);
+    EXPECT_LE(unix_time, secs(after) + 1);
+    EXPECT_EQ(f[12].size() - f[12].find('.'), 10u) << f[12];  // nanoseconds
+    EXPECT_EQ(f[13].size(), std::string("2026-11-25T14:38:39+0000").size()) << f[13];
+    EXPECT_EQ(f[13][10], 'T') << f[13];
+    const auto j = json::parse(f[14]);
+    EXPECT_EQ(j["time"], f[13]);
+    EXPECT_EQ(j["topic"], "fmt/x");
+    EXPECT_EQ(j["retain"], false);
+    EXPECT_EQ(j["qos"], 1);
+    EXPECT_EQ(j["length"], 7);
+    EXPECT_EQ(j["content_type"], "text/plain");
+    EXPECT_EQ(j["payload"], "hello %");
+
+    // -N: no newline after each message.
+    ASSERT_EQ(run("sub", "-t fmt/0 -C 1 -W 20 -N -F '[%p]'", &out, &err), 0) << err;
+    EXPECT_EQ(out, "[ready]");
+    ASSERT_EQ(run("sub", "-t fmt/0 -C 1 -W 20 -N -v", &out, &err), 0) << err;
+    EXPECT_EQ(out, "fmt/0 ready");
+    // A directive that does not exist is a usage error that names it.
+    EXPECT_EQ(run("sub", "-t fmt/x -C 1 -F '%t %Z'", &out, &err), 2);
+    EXPECT_NE(err.find("%Z"), std::string::npos) << err;
+    EXPECT_EQ(out, "");
+}
+
+TEST_F(Cli, BadUrlsAreUsageErrorsThatSayWhy) {
+    std::string out, err;
+    const auto bin = quote(harperrt_binary().string());
+    EXPECT_EQ(run_command(bin + " get -L http://127.0.0.1:9926 Sensor/1", &out, &err), 2);
+    EXPECT_NE(err.find("unknown scheme 'http'"), std::string::npos) << err;
+    EXPECT_EQ(run_command(bin + " get -L mqtt://::1:1883 Sensor/1", &out, &err), 2);
+    EXPECT_NE(err.find("brackets"), std::string::npos) << err;
+    EXPECT_EQ(run_command(bin + " pub -L mqtt://h:70000 -t a -m b", &out, &err), 2);
+    EXPECT_NE(err.find("bad port '70000'"), std::string::npos) << err;
+    EXPECT_EQ(run_command("HARPERRT_URL=localhost:1883 " + bin + " get Sensor/1", &out, &err), 2);
+    EXPECT_NE(err.find("HARPERRT_URL"), std::string::npos) << err;
+    // -L wins over a bad HARPERRT_URL: nothing listens on port 1, so "cannot connect".
+    EXPECT_EQ(run_command("HARPERRT_URL=bogus " + bin + " get -L mqtt://127.0.0.1:1 Sensor/1", &out, &err), 5) << err;
+}
+
+TEST_F(Cli, UrlWithPercentEncodedCredentialsAndIpv6Literal) {
+    std::string hash, err, out;
+    ASSERT_EQ(run_command("printf 'p@ss:w/rd\\n' | " + quote(harperrt_binary().string()) + " config passwd alice", &hash, &err), 0)
+        << err;
+    ASSERT_FALSE(hash.empty());
+    hash.pop_back();
+    start(std::string(tables_yaml) +
+          "mqtt: { requireAuthentication: true }\n"
+          "roles:\n"
+          "  writer: { tables: { Sensor: [read, insert, update, delete] } }\n"
+          "users:\n"
+          "  - { name: alice, password: \"" + hash + "\", roles: [writer] }\n");
+    const auto bin = quote(harperrt_binary().string());
+    const std::string port = std::to_string(daemon_->mqtt_port());
+    ASSERT_EQ(run_command(bin + " put -L 'mqtt://alice:p%40ss%3Aw%2Frd@127.0.0.1:" + port + "' Sensor/u '{\"u\":1}'", &out, &err), 0)
+        << err;
+    EXPECT_EQ(run_command(bin + " get -L 'mqtt://alice:wrong@127.0.0.1:" + port + "' Sensor/u", &out, &err), 6) << err;
+    // An IPv6 literal: the daemon listens on 127.0.0.1 only, so [::1] is refused (not a
+    // usage error: the URL parsed).
+    EXPECT_EQ(run_command(bin + " get -L 'mqtt://alice:x@[::1]:" + port + "' Sensor/u", &out, &err), 5) << err;
+    EXPECT_NE(err.find("[::1]:" + port), std::string::npos) << err;
+}
+
+// pub -s and -n, sub -o raw, get -v and --accept, sub --accept.
+TEST_F(Cli, PayloadSourcesAndOutputFormats) {
+    start();
+    std::string out, err;
+    // -s: all of stdin, newlines included, as one message; -o raw prints the bytes as they are.
+    ASSERT_EQ(run_command("printf 'line1\\nline2' | " + cli("pub", "-t opt/s -r -q 1 -s"), &out, &err), 0) << err;
+    ASSERT_EQ(run("sub", "-t opt/s -C 1 -W 20 -o raw", &out, &err), 0) << err;
+    EXPECT_EQ(out, "line1\nline2");
+    ASSERT_EQ(run("get", "-v opt/s", &out, &err), 0) << err;
+    const auto msg = json::parse(out);
+    EXPECT_EQ(msg["topic"], "opt/s");
+    EXPECT_EQ(msg["retain"], true);
+    EXPECT_EQ(msg["payload"], "line1\nline2");
+    // -n -r: an empty retained message deletes it.
+    ASSERT_EQ(run("pub", "-t opt/s -r -q 1 -n", &out, &err), 0) << err;
+    EXPECT_EQ(run("get", "opt/s", &out, &err), 3) << err;
+
+    // --accept: the server sends the record as CBOR (content type set), and the CLI decodes it.
+    ASSERT_EQ(run("put", "Sensor/a '{\"temp\":5}'", &out, &err), 0) << err;
+    ASSERT_EQ(run("sub", "-t Sensor/a -C 1 -W 20 --accept cbor -F '%C %x'", &out, &err), 0) << err;
+    EXPECT_EQ(out.rfind("application/cbor a", 0), 0u) << out;  // a CBOR map
+    for (const char* format : {"json", "cbor", "msgpack"}) {
+        ASSERT_EQ(run("get", std::string("--accept ") + format + " Sensor/a", &out, &err), 0) << err;
+        EXPECT_EQ(json::parse(out)["temp"], 5) << format;
+    }
+    EXPECT_EQ(run("get", "--accept nonsense Sensor/a", &out, &err), 2);
+}
+
+// sub -c -i: the session outlives the connection, so a QoS 1 message published while the
+// subscriber is away is delivered when it comes back.
+TEST_F(Cli, PersistentSubscriberGetsWhatItMissed) {
+    start();
+    std::string out, err;
+    ASSERT_EQ(run("pub", "-t away/0 -r -q 1 -m marker", nullptr, &err), 0) << err;
+    ASSERT_EQ(run("sub", "-c -i cli-keeper -q 1 -t 'away/#' -C 1 -W 20 -v", &out, &err), 0) << err;
+    EXPECT_EQ(out, "away/0 marker\n");
+    ASSERT_EQ(run("pub", "-t away/x -q 1 -m missed", nullptr, &err), 0) << err;
+    ASSERT_EQ(run("sub", "-c -i cli-keeper -q 1 -t 'away/#' -R -C 1 -W 20 -v", &out, &err), 0) << err;
+    EXPECT_EQ(out, "away/x missed\n");
+    EXPECT_EQ(run("sub", "-c -t 'away/#'", &out, &err), 2);  // -c needs -i
+    EXPECT_NE(err.find("-i"), std::string::npos) << err;
+}
+
+// --timeout: a server that accepts the TCP connection but never answers CONNECT.
+TEST_F(Cli, TimeoutWithoutConnackExits4) {
+    const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    ASSERT_GE(fd, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    ASSERT_EQ(::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+    ASSERT_EQ(::listen(fd, 8), 0);  // the kernel completes handshakes; nobody reads
+    socklen_t len = sizeof addr;
+    ASSERT_EQ(::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len), 0);
+    const std::string port = std::to_string(ntohs(addr.sin_port));
+    const auto bin = quote(harperrt_binary().string());
+    std::string out, err;
+    const auto t0 = std::chrono::steady_clock::now();
+    EXPECT_EQ(run_command(bin + " get -p " + port + " --timeout 0.5 Sensor/1", &out, &err), 4) << err;
+    EXPECT_NE(err.find("timed out"), std::string::npos) << err;
+    EXPECT_EQ(run_command(bin + " pub -p " + port + " --timeout 0.5 -t a -m b", &out, &err), 4) << err;
+    EXPECT_EQ(run_command(bin + " sub -p " + port + " --timeout 0.5 -t a", &out, &err), 4) << err;
+    EXPECT_EQ(run_command(bin + " put -p " + port + " --timeout 0.5 a/b c", &out, &err), 4) << err;
+    EXPECT_LT(std::chrono::steady_clock::now() - t0, std::chrono::seconds(20));
+    ::close(fd);
 }
 
 TEST_F(Cli, CountAndWaitBoundTheRun) {
