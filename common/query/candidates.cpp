@@ -11,13 +11,6 @@ namespace {
 
 double normal(double d) { return d == 0.0 ? 0.0 : d; }  // -0.0 == 0.0: one key
 
-std::optional<std::string> text_prefix_end(std::string prefix) {
-    while (!prefix.empty() && static_cast<unsigned char>(prefix.back()) == 0xFF) prefix.pop_back();
-    if (prefix.empty()) return std::nullopt;
-    prefix.back() = static_cast<char>(static_cast<unsigned char>(prefix.back()) + 1);
-    return prefix;
-}
-
 bool lower(Op op) { return op == Op::gt || op == Op::ge; }
 bool upper(Op op) { return op == Op::lt || op == Op::le; }
 
@@ -126,7 +119,7 @@ Candidates::Candidates(const std::vector<const Node*>& wheres, Slots& slots) : c
             } else if (c->op == Op::sw && lit.text) {
                 auto& b = texts[c->attribute];
                 b.raise(*lit.text);
-                if (auto end = text_prefix_end(*lit.text)) b.cap(*end);
+                if (auto end = prefix_end(*lit.text)) b.cap(*end);
             }
         }
         if (!numbers.empty()) {

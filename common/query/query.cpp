@@ -400,6 +400,13 @@ bool element_equals(const encoding::Value& v, const Literal& lit) noexcept {
 
 ParseResult parse(std::string_view text) { return Parser(text).run(); }
 
+std::optional<std::string> prefix_end(std::string prefix) {
+    while (!prefix.empty() && static_cast<unsigned char>(prefix.back()) == 0xFF) prefix.pop_back();
+    if (prefix.empty()) return std::nullopt;
+    prefix.back() = static_cast<char>(static_cast<unsigned char>(prefix.back()) + 1);
+    return prefix;
+}
+
 bool compare(const encoding::Value* v, Op op, const Literal& lit) noexcept {
     if (v == nullptr || v->is_null()) {
         if (op == Op::eq) return lit.null;

@@ -110,6 +110,10 @@ inline bool matches(const Query& q, const encoding::Value& record) noexcept {
     return !q.where || matches(*q.where, record);
 }
 
+// The smallest string greater than every string that starts with `prefix` (bytewise), or
+// nullopt when there is none (an empty prefix, or only 0xFF bytes): `=sw=` as a range.
+std::optional<std::string> prefix_end(std::string prefix);
+
 // `record` trimmed to the selected attributes in `select` order, plus `primary_key` first
 // when it is not among them. A selected attribute the record lacks is left out.
 encoding::Value project(const encoding::Value& record, const std::vector<std::string>& select,

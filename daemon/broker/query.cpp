@@ -1,5 +1,7 @@
 #include "daemon/broker/query.hpp"
 
+#include "daemon/store/schema.hpp"
+
 #include <algorithm>
 
 #include <fmt/format.h>
@@ -34,30 +36,11 @@ struct Piece {
     std::vector<store::IndexValue> params;
 };
 
-std::string sql_name(std::string_view name) {
-    std::string out = "\"";
-    for (char c : name) {
-        if (c == '"') out.push_back('"');
-        out.push_back(c);
-    }
-    out.push_back('"');
-    return out;
-}
-
-// The smallest string greater than every string that starts with `prefix` (bytewise), or
-// nullopt when there is none (the prefix is empty or all 0xFF bytes).
-std::optional<std::string> prefix_end(std::string prefix) {
-    while (!prefix.empty() && static_cast<unsigned char>(prefix.back()) == 0xFF) prefix.pop_back();
-    if (prefix.empty()) return std::nullopt;
-    prefix.back() = static_cast<char>(static_cast<unsigned char>(prefix.back()) + 1);
-    return prefix;
-}
-
 // One condition as SQL that holds for every record the condition holds for. An index
 // column keeps each value's type (STRICT ... ANY: no affinity), so a literal is compared
 // once per reading it has: as a number with numbers, as text with strings.
 std::optional<Piece> condition_sql(const query::Condition& c) {
-    const std::string col = sql_name(c.attribute);
+    const std::string col = store::quote_identifier(c.attribute);
     const auto& lit = c.value;
     std::vector<std::string> alternatives;
     Piece piece;
@@ -89,7 +72,7 @@ std::optional<Piece> condition_sql(const query::Condition& c) {
         if (lit.text) {
             // A range on the index: text >= prefix and < the next prefix. Numbers sort
             // before all text in SQLite, so they fall outside it.
-            if (auto end = prefix_end(*lit.text)) {
+            if (auto end = query::prefix_end(*lit.text)) {
                 alternatives.push_back("(" + col + " >= ? AND " + col + " < ?)");
                 piece.params.emplace_back(*lit.text);
                 piece.params.emplace_back(std::move(*end));
