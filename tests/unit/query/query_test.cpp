@@ -11,6 +11,8 @@
 
 #include <algorithm>
 #include <cmath>
+#include <optional>
+#include <random>
 
 #include <string>
 #include <vector>
@@ -346,6 +348,58 @@ TEST(QueryCandidates, AreASupersetOfTheMatches) {
     // Four queries are unanchored ("n=ne=5", "s=ct=b", the '|' and the empty one), so each
     // record has at least 4 candidates; the index keeps the average well below all 28.
     EXPECT_LT(total_candidates, records.size() * queries.size() / 2);
+}
+
+// Random text over the query alphabet: parse() never crashes and either fails with a
+// position inside the text or yields a query whose compiled form agrees with the direct
+// evaluation and whose candidates include it whenever it matches.
+TEST(QueryRandom, ParseEvaluateAndCandidatesAgreeOnRandomInput) {
+    std::mt19937 rng(7);
+    const std::string alphabet = "ab=&|()!*%2Fg0t1l-e.sw,ct3nq:_ ";
+    const std::vector<std::string> pieces = {"a",     "b",      "=",     "==",     "!=",      "=gt=", "=le=",
+                                             "=sw=",  "=ct=",   "=ne=",  "&",      "|",       "(",    ")",
+                                             "1",     "2.5",    "-3",    "x",      "null",    "true", "select(a)",
+                                             "limit(2)", "%41", "number:", "string:", "*",    "=ew="};
+    const std::vector<std::string> records = {R"({"a":1,"b":"x"})", R"({"a":2.5})", R"({"b":"xa","a":-3})",
+                                              R"({"a":null,"b":true})", R"({})", R"({"a":"1","b":["x",1]})"};
+    std::vector<Value> values;
+    for (const auto& r : records) values.push_back(record(r));
+    int parsed_ok = 0;
+    for (int i = 0; i < 20000; ++i) {
+        std::string text;
+        const auto n = rng() % 8;
+        for (std::uint32_t k = 0; k < n; ++k) {
+            if (rng() % 3 == 0) text.push_back(alphabet[rng() % alphabet.size()]);
+            else text += pieces[rng() % pieces.size()];
+        }
+        const auto r = parse(text);
+        if (!r) {
+            EXPECT_LE(r.error.position, text.size()) << text;
+            EXPECT_FALSE(r.error.message.empty()) << text;
+            continue;
+        }
+        ++parsed_ok;
+        const auto& q = *r.query;
+        Slots slots;
+        std::vector<const Node*> wheres{q.where ? &*q.where : nullptr};
+        const Candidates candidates(wheres, slots);
+        std::optional<Compiled> compiled;
+        if (q.where) compiled = compile(*q.where, slots);
+        for (const auto& v : values) {
+            const bool direct = matches(q, v);
+            std::vector<const Value*> slot_values;
+            slots.extract(&v, slot_values);
+            if (compiled) {
+                EXPECT_EQ(evaluate(*compiled, slot_values), direct) << text;
+            }
+            std::vector<std::uint32_t> found;
+            candidates.find(slot_values, found);
+            if (direct) {
+                EXPECT_FALSE(found.empty()) << text << " matches but is no candidate";
+            }
+        }
+    }
+    EXPECT_GT(parsed_ok, 1000);  // the generator reaches valid queries too
 }
 
 }  // namespace
