@@ -58,23 +58,6 @@ std::string hex(std::string_view bytes, bool upper) {
 
 }  // namespace
 
-std::string json_string(std::string_view text) {
-    std::string out = "\"";
-    for (const char c : text) {
-        switch (c) {
-        case '"': out += "\\\""; break;
-        case '\\': out += "\\\\"; break;
-        case '\n': out += "\\n"; break;
-        case '\r': out += "\\r"; break;
-        case '\t': out += "\\t"; break;
-        default:
-            if (static_cast<unsigned char>(c) < 0x20) out += fmt::format("\\u{:04x}", static_cast<unsigned>(c));
-            else out.push_back(c);
-        }
-    }
-    out.push_back('"');
-    return out;
-}
 
 std::optional<encoding::Format> wire_format(const mqtt::Publish& p) {
     if (!p.properties.content_type) return std::nullopt;

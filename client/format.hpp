@@ -4,6 +4,7 @@
 
 #include "common/encoding/codec.hpp"
 #include "common/mqtt/packet.hpp"
+#include "common/util/text.hpp"
 
 #include <chrono>
 #include <optional>
@@ -13,7 +14,7 @@
 namespace harperrt::client {
 
 // `text` as a JSON string literal (quotes included; control characters escaped).
-std::string json_string(std::string_view text);
+using util::json_string;
 
 // The format its v5 Content Type names, if any.
 std::optional<encoding::Format> wire_format(const mqtt::Publish& publish);

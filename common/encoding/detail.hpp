@@ -2,6 +2,8 @@
 // the text helpers they share. Not for use outside this directory.
 #pragma once
 
+#include "common/util/text.hpp"
+
 #include "common/encoding/errc.hpp"
 #include "common/encoding/value.hpp"
 
@@ -23,13 +25,11 @@ void encode_json(const Value& v, std::string& out);
 void encode_cbor(const Value& v, std::string& out);
 void encode_msgpack(const Value& v, std::string& out);
 
-// Length (1..4) of the well-formed UTF-8 sequence starting at p[0], given `avail` >= 1
-// bytes; 0 if ill-formed or cut short.
-std::size_t utf8_sequence(const unsigned char* p, std::size_t avail) noexcept;
-bool is_valid_utf8(const unsigned char* p, std::size_t n) noexcept;
-
-// Appends `s` as a JSON string literal, quotes included. Ill-formed UTF-8 becomes U+FFFD.
-void append_json_string(std::string& out, std::string_view s);
+using util::append_json_string;
+using util::utf8_sequence;
+inline bool is_valid_utf8(const unsigned char* p, std::size_t n) noexcept {
+    return util::is_well_formed_utf8(std::string_view(reinterpret_cast<const char*>(p), n));
+}
 // Appends RFC 4648 §4 base64 with padding.
 void append_base64(std::string& out, const void* data, std::size_t n);
 

@@ -1,5 +1,7 @@
 #include "common/mqtt/wire.hpp"
 
+#include "common/util/text.hpp"
+
 #include "common/mqtt/reason_code.hpp"
 
 #include <cassert>
@@ -44,53 +46,8 @@ Result<std::uint32_t> read_varint(std::span<const std::byte>& in) {
 }
 
 bool valid_utf8(std::string_view s) noexcept {
-    // RFC 3629 well-formedness (the table of Unicode §3.9): lead byte ranges and the
-    // restricted second-byte ranges rule out overlong forms, surrogates and > U+10FFFF.
-    std::size_t i = 0;
-    const std::size_t n = s.size();
-    while (i < n) {
-        const auto c = static_cast<unsigned char>(s[i]);
-        if (c == 0x00) return false;                      // v5 [MQTT-1.5.4-2], v3.1.1 [MQTT-1.5.3-2]
-        if (c < 0x80) {
-            ++i;
-            continue;
-        }
-        std::size_t len = 0;
-        unsigned char lo = 0x80;
-        unsigned char hi = 0xBF;
-        if (c >= 0xC2 && c <= 0xDF) {
-            len = 2;
-        } else if (c == 0xE0) {
-            len = 3;
-            lo = 0xA0;                                    // no overlong 3-byte forms
-        } else if (c >= 0xE1 && c <= 0xEC) {
-            len = 3;
-        } else if (c == 0xED) {
-            len = 3;
-            hi = 0x9F;                                    // no surrogates U+D800..U+DFFF
-        } else if (c >= 0xEE && c <= 0xEF) {
-            len = 3;
-        } else if (c == 0xF0) {
-            len = 4;
-            lo = 0x90;                                    // no overlong 4-byte forms
-        } else if (c >= 0xF1 && c <= 0xF3) {
-            len = 4;
-        } else if (c == 0xF4) {
-            len = 4;
-            hi = 0x8F;                                    // nothing above U+10FFFF
-        } else {
-            return false;                                 // C0, C1, F5..FF, or a stray continuation
-        }
-        if (n - i < len) return false;
-        const auto c1 = static_cast<unsigned char>(s[i + 1]);
-        if (c1 < lo || c1 > hi) return false;
-        for (std::size_t k = 2; k < len; ++k) {
-            const auto ck = static_cast<unsigned char>(s[i + k]);
-            if (ck < 0x80 || ck > 0xBF) return false;
-        }
-        i += len;
-    }
-    return true;
+    // Well-formed (RFC 3629) and without U+0000: v5 [MQTT-1.5.4-1..2], v3.1.1 [MQTT-1.5.3-1..2].
+    return s.find('\0') == std::string_view::npos && util::is_well_formed_utf8(s);
 }
 
 Result<std::string_view> read_binary(std::span<const std::byte>& in) {

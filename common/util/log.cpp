@@ -1,5 +1,7 @@
 #include "common/util/log.hpp"
 
+#include "common/util/text.hpp"
+
 #include <fmt/chrono.h>
 
 #include <chrono>
@@ -19,22 +21,6 @@ namespace {
 std::atomic<Format> g_format{Format::text};
 std::mutex g_mu;
 
-void append_json_string(std::string& out, std::string_view s) {
-    out.push_back('"');
-    for (const char c : s) {
-        switch (c) {
-        case '"': out += "\\\""; break;
-        case '\\': out += "\\\\"; break;
-        case '\n': out += "\\n"; break;
-        case '\r': out += "\\r"; break;
-        case '\t': out += "\\t"; break;
-        default:
-            if (static_cast<unsigned char>(c) < 0x20) fmt::format_to(std::back_inserter(out), "\\u{:04x}", static_cast<unsigned>(c));
-            else out.push_back(c);
-        }
-    }
-    out.push_back('"');
-}
 
 }  // namespace
 
@@ -69,7 +55,7 @@ void detail::write(Level level, std::string_view message) {
     std::string line;
     if (g_format.load() == Format::json) {
         line = fmt::format("{{\"ts\":\"{:%FT%T}Z\",\"level\":\"{}\",\"msg\":", now, name(level));
-        append_json_string(line, message);
+        util::append_json_string(line, message);
         line += "}\n";
     } else {
         line = fmt::format("{:%FT%T}Z {:<5} {}\n", now, name(level), message);
