@@ -146,6 +146,25 @@ TEST_F(Cli, GetOfAMissingRecordExits3) {
     EXPECT_EQ(out, "[]\n");
 }
 
+TEST_F(Cli, GetAndSubFollowQueries) {
+    start();
+    ASSERT_EQ(run("put", "Sensor/1 '{\"status\":\"active\",\"temp\":31}'"), 0);
+    ASSERT_EQ(run("put", "Sensor/2 '{\"status\":\"off\",\"temp\":3}'"), 0);
+    ASSERT_EQ(run("put", "Sensor/3 '{\"status\":\"active\",\"temp\":12}'"), 0);
+    std::string out, err;
+    ASSERT_EQ(run("get", "--array 'Sensor/?status=active&select(temp)'", &out, &err), 0) << err;
+    EXPECT_EQ(json::parse(out), json::parse(R"([{"id":"1","temp":31},{"id":"3","temp":12}])"));
+    ASSERT_EQ(run("get", "'Sensor/?temp=gt=10&limit(1)'", &out, &err), 0) << err;  // the lowest temp in range
+    EXPECT_EQ(json::parse(out), json::parse(R"({"status":"active","temp":12,"id":"3"})"));
+    EXPECT_EQ(run("get", "'Sensor/?status=broken'", &out, &err), 3);  // nothing matches
+    // A malformed query: failure (1) with the SUBACK's reason on stderr.
+    EXPECT_EQ(run("get", "'Sensor/?temp=xx=1'", &out, &err), 1);
+    EXPECT_NE(err.find("0x8f"), std::string::npos) << err;
+    EXPECT_NE(err.find("query error at position 13: unknown operator '=xx='"), std::string::npos) << err;
+    ASSERT_EQ(run("sub", "-t 'Sensor/?status=off' --retained-only -v", &out, &err), 0) << err;
+    EXPECT_EQ(out, "Sensor/2 {\"status\":\"off\",\"temp\":3,\"id\":\"2\"}\n");
+}
+
 TEST_F(Cli, GetOfAFilterPrintsEveryRecordAndExits) {
     start();
     constexpr int count = 10000;  // issue 6: `get` on 10k records ends exactly after the last one
