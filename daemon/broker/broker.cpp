@@ -144,7 +144,7 @@ std::pair<std::shared_ptr<session::Session>, bool> Broker::open_session(
     return {session, present};
 }
 
-void Broker::on_connection_closed(session::Connection& conn, bool publish_will) {
+void Broker::on_connection_closed(session::Connection& conn, bool /*after_disconnect*/) {
     remove_connection(&conn);
     auto& st = conn.state();
     if (!st.connected) return;
@@ -170,7 +170,9 @@ void Broker::on_connection_closed(session::Connection& conn, bool publish_will) 
         persist_session(session);
     }
 
-    if (publish_will && st.will) {
+    // The will is published unless a DISCONNECT cleared it (handle_disconnect.cpp): so after
+    // an abnormal end, and after v5 DISCONNECT 0x04 (Disconnect with Will Message).
+    if (st.will) {
         auto will = std::move(*st.will);
         st.will.reset();
         // The will goes after its delay, or when the session ends if that is sooner

@@ -74,9 +74,10 @@ public:
     // is discarded. Returns the session and whether it existed (session present).
     std::pair<std::shared_ptr<session::Session>, bool> open_session(
         const std::string& client_id, bool clean_start, const std::shared_ptr<session::Connection>& conn);
-    // Called when a connection ends: detaches it; schedules the will (after its delay)
+    // Called when a connection ends (`after_disconnect`: its last packet was a DISCONNECT):
+    // detaches it; schedules the will, if a DISCONNECT did not clear it (after its delay),
     // and the session's expiry.
-    void on_connection_closed(session::Connection& conn, bool publish_will);
+    void on_connection_closed(session::Connection& conn, bool after_disconnect);
     // A fresh unique client identifier (v5 Assigned Client Identifier).
     std::string assign_client_id();
     std::size_t session_count() const;
