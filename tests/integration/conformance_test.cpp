@@ -112,6 +112,29 @@ TEST_P(Conformance, KeepAliveZeroNeverTimesOut) {
     EXPECT_TRUE(nothing_pending(c));
 }
 
+// v5 [MQTT-3.1.2-17], 3.1.1 [MQTT-3.1.2-17]: a will with Will Retain 1 is published as a
+// retained message: a later subscriber receives it with RETAIN=1.
+TEST_P(Conformance, RetainedWillIsRetained) {
+    auto watcher = client("watcher");
+    watcher->subscribe("wills/#", QoS::at_least_once);
+    {
+        TestClient c(daemon_.mqtt_port(), GetParam());
+        mqtt::Connect conn;
+        conn.version = GetParam();
+        conn.client_id = "dies";
+        conn.clean_start = true;
+        conn.will = mqtt::Will{"wills/dies", "gone", QoS::at_least_once, true, {}};
+        ASSERT_EQ(c.connect(conn).reason_code, ReasonCode::success);
+    }  // closed without DISCONNECT
+    EXPECT_EQ(watcher->receive_publish().payload, "gone");  // published (and kept before routing)
+    auto later = client("later");
+    later->subscribe("wills/#", QoS::at_least_once);
+    const auto will = later->receive_publish();
+    EXPECT_EQ(will.topic, "wills/dies");
+    EXPECT_EQ(will.payload, "gone");
+    EXPECT_TRUE(will.retain);
+}
+
 INSTANTIATE_TEST_SUITE_P(Versions, Conformance, ::testing::Values(Version::v311, Version::v5),
                          [](const ::testing::TestParamInfo<Version>& p) { return p.param == Version::v5 ? "v5" : "v311"; });
 
@@ -125,6 +148,19 @@ protected:
     }
     Daemon daemon_;
 };
+
+// v5 §3.2.2.3.14 [MQTT-3.2.2-21]: a keep alive above mqtt.limits.maxKeepalive is replaced by
+// the server's, announced as Server Keep Alive, which the client must then use.
+TEST(ConformanceV5Limits, ServerKeepAliveCapsTheClientsValue) {
+    Daemon daemon("mqtt:\n  limits: { maxKeepalive: 10 }\n");
+    TestClient c(daemon.mqtt_port(), Version::v5);
+    const auto ack = c.connect("ka", true, {}, 60);
+    EXPECT_EQ(ack.reason_code, ReasonCode::success);
+    EXPECT_EQ(ack.properties.server_keep_alive, 10);
+    TestClient d(daemon.mqtt_port(), Version::v5);
+    EXPECT_FALSE(d.connect("ka2", true, {}, 5).properties.server_keep_alive);  // within the limit: none
+    EXPECT_EQ(daemon.stop(), 0) << daemon.log();
+}
 
 // [MQTT-3.14.2-2]: a DISCONNECT may not set a Session Expiry Interval when CONNECT had 0.
 TEST_F(ConformanceV5, DisconnectCannotRaiseSessionExpiryFromZero) {
