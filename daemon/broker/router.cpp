@@ -44,46 +44,38 @@ void Router::set_query_observer(std::function<void(const std::string&, bool)> ob
     query_observer_ = std::move(observer);
 }
 
-template <class Edit>
-bool Router::edit_queries_locked(const std::string& table, Edit edit) {
-    auto next = std::make_shared<QueryTable>();
-    const auto it = queries_.find(table);
-    const bool had = it != queries_.end();
-    if (had) next->entries = it->second->entries;
-    const bool changed = edit(next->entries);
+std::shared_ptr<const Router::QueryTable> Router::query_table_locked(QuerySet& set) {
+    if (set.table) return set.table;
+    auto t = std::make_shared<QueryTable>();
+    t->slots = set.slots;
+    t->entries.reserve(set.entries.size());
     std::vector<const query::Node*> wheres;
-    wheres.reserve(next->entries.size());
-    for (auto& e : next->entries) {
-        const auto& where = e.subscriber.query->query.where;
-        if (where) e.predicate = query::compile(*where, next->slots);
+    wheres.reserve(set.entries.size());
+    for (const auto& [key, e] : set.entries) {
+        t->entries.push_back(e);
+        const auto& where = e->subscriber.query->query.where;
         wheres.push_back(where ? &*where : nullptr);
     }
-    next->candidates = query::Candidates(wheres, next->slots);
-    if (next->entries.empty()) {
-        if (had) queries_.erase(it);
-        if (had && query_observer_) query_observer_(table, false);
-    } else {
-        queries_[table] = std::move(next);
-        if (!had && query_observer_) query_observer_(table, true);
-    }
-    return changed;
+    t->candidates = query::Candidates(wheres, t->slots);
+    set.table = t;
+    return t;
 }
 
 bool Router::subscribe(const topic::Filter& filter, Subscriber subscriber) {
     std::scoped_lock lock(mu_);
     if (subscriber.query) {
         const auto table = subscriber.query->table;
-        query_index_[query_key(subscriber.client_id, filter.filter)] = table;
-        return edit_queries_locked(table, [&](std::vector<QueryEntry>& entries) {
-            for (auto& e : entries) {
-                if (e.subscriber.client_id == subscriber.client_id && e.subscriber.query->filter == filter.filter) {
-                    e.subscriber = std::move(subscriber);
-                    return false;
-                }
-            }
-            entries.push_back(QueryEntry{std::move(subscriber), {}});
-            return true;
-        });
+        auto key = query_key(subscriber.client_id, filter.filter);
+        query_index_[key] = table;
+        auto [it, first] = queries_.try_emplace(table);
+        auto& set = it->second;
+        auto entry = std::make_shared<QueryEntry>();
+        if (const auto& where = subscriber.query->query.where) entry->predicate = query::compile(*where, set.slots);
+        entry->subscriber = std::move(subscriber);
+        const bool is_new = set.entries.insert_or_assign(std::move(key), std::move(entry)).second;
+        set.table.reset();
+        if (first && query_observer_) query_observer_(table, true);
+        return is_new;
     }
     if (filter.is_shared()) {
         subscriber.share_key = filter.share_group + '\0' + filter.filter;
@@ -97,14 +89,19 @@ bool Router::subscribe(const topic::Filter& filter, Subscriber subscriber) {
 bool Router::unsubscribe(const topic::Filter& filter, const std::string& client_id) {
     std::scoped_lock lock(mu_);
     if (!filter.is_shared()) {
-        if (auto q = query_index_.find(query_key(client_id, filter.filter)); q != query_index_.end()) {
+        auto key = query_key(client_id, filter.filter);
+        if (auto q = query_index_.find(key); q != query_index_.end()) {
             const auto table = q->second;
             query_index_.erase(q);
-            return edit_queries_locked(table, [&](std::vector<QueryEntry>& entries) {
-                return std::erase_if(entries, [&](const QueryEntry& e) {
-                           return e.subscriber.client_id == client_id && e.subscriber.query->filter == filter.filter;
-                       }) > 0;
-            });
+            auto it = queries_.find(table);
+            if (it == queries_.end()) return false;
+            const bool existed = it->second.entries.erase(key) > 0;
+            it->second.table.reset();
+            if (it->second.entries.empty()) {
+                queries_.erase(it);
+                if (query_observer_) query_observer_(table, false);
+            }
+            return existed;
         }
     }
     if (filter.is_shared()) return shared_.erase(filter.filter, shared_key(filter, client_id));
@@ -122,7 +119,8 @@ std::vector<Target> Router::match(const MessagePtr& msg) {
     {
         std::scoped_lock lock(mu_);                       // nothing slow under mu_
         if (msg->record && !queries_.empty())
-            if (auto it = queries_.find(msg->record->key.table); it != queries_.end()) queries = it->second;
+            if (auto it = queries_.find(msg->record->key.table); it != queries_.end())
+                queries = query_table_locked(it->second);
         auto add = [&](const Subscriber& s) {
             auto session = s.session.lock();
             if (!session) return;
@@ -200,7 +198,7 @@ void Router::match_queries(const MessagePtr& msg, const QueryTable& table, std::
     MessagePtr leave;  // one `null` for every query the record left
     std::vector<std::pair<const std::vector<std::string>*, MessagePtr>> trimmed;  // by select list
     for (const auto i : candidates) {
-        const auto& e = table.entries[i];
+        const auto& e = *table.entries[i];
         const auto& s = e.subscriber;
         const auto& q = s.query->query;
         // The predicates first: most writes touch few of a table's queries, and they cost

@@ -11,14 +11,16 @@
 //      RETAIN flag is kept if any of them asked Retain As Published.
 //   3. No Local (v5 [MQTT-3.8.3-3]) is applied per subscription while matching.
 //   4. Query subscriptions (`Table/?query`, DESIGN.md §5, query.hpp) are kept per table,
-//      outside the tries, in an immutable QueryTable that subscribe/unsubscribe replace
-//      (copy on write): a record write takes the table's current one under mu_ and
-//      evaluates the compiled predicates of the candidates (query::Candidates: an index of
-//      each query's anchor condition) after unlocking. Each query gets its own copy:
-//      the record trimmed by select(), or `null` (event=delete) when the write took the
-//      record out of the result, judged against the value it replaced
-//      (RecordInfo::previous; when that is unknown, a non-matching write is sent as a
-//      `null` to be safe). Queries skip sessions that are not connected: on reconnect
+//      outside the tries: a QuerySet (entries by client and filter, each predicate compiled
+//      once against the set's append-only attribute Slots) and, built from it on the first
+//      write after a change, an immutable QueryTable (the entries plus query::Candidates,
+//      an index of each query's anchor condition). So subscribing N queries costs
+//      O(N log N), not a rebuild per subscription. A record write takes the current
+//      QueryTable under mu_ and evaluates the candidates' predicates after unlocking. Each
+//      query gets its own copy: the record trimmed by select(), or `null` (event=delete)
+//      when the write took the record out of the result, judged against the value it
+//      replaced (RecordInfo::previous; when that is unknown, a non-matching write is sent
+//      as a `null` to be safe). Queries skip sessions that are not connected: on reconnect
 //      they get a fresh snapshot instead of the missed changes.
 #pragma once
 
@@ -33,6 +35,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -87,23 +90,27 @@ public:
 private:
     struct QueryEntry {
         Subscriber subscriber;
-        query::Compiled predicate;  // meaningful when the query has conditions
+        query::Compiled predicate;  // against QuerySet::slots; meaningful when the query has conditions
     };
-    struct QueryTable {
-        query::Slots slots;  // every attribute the table's queries read
-        std::vector<QueryEntry> entries;
+    struct QueryTable {  // immutable: what a write evaluates
+        query::Slots slots;
+        std::vector<std::shared_ptr<const QueryEntry>> entries;
         query::Candidates candidates;  // entries a record can match, by index into `entries`
     };
-    // Replaces `table`'s QueryTable by `edit` applied to a copy of its entries. Requires mu_.
-    template <class Edit>
-    bool edit_queries_locked(const std::string& table, Edit edit);
+    struct QuerySet {  // guarded by mu_
+        query::Slots slots;  // every attribute the table's queries read; append-only
+        std::map<std::string, std::shared_ptr<const QueryEntry>> entries;  // by client\0filter
+        std::shared_ptr<const QueryTable> table;  // built on demand; null after a change
+    };
+    // The current QueryTable of `set`, built if a change invalidated it. Requires mu_.
+    static std::shared_ptr<const QueryTable> query_table_locked(QuerySet& set);
     static void match_queries(const MessagePtr& msg, const QueryTable& table, std::vector<Target>& targets);
 
     mutable std::mutex mu_;
     topic::SubscriptionTrie<std::string, Subscriber> direct_;  // guarded by mu_; key client id
     topic::SubscriptionTrie<std::string, Subscriber> shared_;  // guarded by mu_; key group\0client
     std::unordered_map<std::string, std::size_t> cursors_;     // guarded by mu_; per share_key
-    std::unordered_map<std::string, std::shared_ptr<const QueryTable>> queries_;  // guarded by mu_; by table
+    std::unordered_map<std::string, QuerySet> queries_;  // guarded by mu_; by table
     std::unordered_map<std::string, std::string> query_index_;  // guarded by mu_; client\0filter -> table
     std::function<void(const std::string&, bool)> query_observer_;  // guarded by mu_
 };
