@@ -73,6 +73,9 @@ error_code Client::fail(error_code ec, std::string detail) {
 
 error_code Client::io_error(const error_code& ec) {
     if (timed_out_) return fail(Errc::timeout);
+    if (peer_lost_)
+        return fail(Errc::connection_closed,
+                    "no answer from the server for " + std::to_string(options_.keep_alive) + " s (keep alive)");
     if (ec == asio::error::eof || ec == asio::error::connection_reset || ec == asio::error::operation_aborted ||
         ec == ws::error::closed)
         return fail(Errc::connection_closed);
@@ -230,6 +233,13 @@ asio::awaitable<void> Client::async_keep_alive() {
         auto token = asio::redirect_error(asio::use_awaitable, ec);
         co_await ping_timer_.async_wait(token);
         if (ec || !*alive || closed_) co_return;  // the Client may be gone: check before touching it
+        if (reading_ && pings_sent_ > pingresps_ &&
+            std::chrono::steady_clock::now() - last_received_ >= std::chrono::seconds(options_.keep_alive)) {
+            // Our last PINGREQ and a whole period since: not a byte from the server.
+            peer_lost_ = true;
+            close();
+            co_return;
+        }
         ++pings_sent_;
         const mqtt::Packet ping = mqtt::Pingreq{};
         if (co_await async_send(ping)) co_return;
@@ -289,8 +299,11 @@ asio::awaitable<Result<mqtt::Packet>> Client::async_read_packet() {
         in_.resize(old + chunk);
         error_code ec;
         const asio::mutable_buffer buffer(in_.data() + old, chunk);
+        reading_ = true;
         const std::size_t n = co_await stream_->async_read_some(buffer, ec);
+        reading_ = false;
         in_.resize(old + n);
+        if (n > 0) last_received_ = std::chrono::steady_clock::now();
         if (ec) co_return error(io_error(ec));
     }
 }

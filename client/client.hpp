@@ -112,6 +112,12 @@ private:
     // keep-alive pinger, a timer completion already queued) check it before touching `this`.
     std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
     bool timed_out_ = false;
+    // Keep alive in the other direction: while a read waits, nothing at all from the server
+    // for a whole keep alive period after a PINGREQ means it is gone (the connection is
+    // closed, `peer_lost_`). Without a waiting read (`pub -l` between lines) nothing is judged.
+    std::chrono::steady_clock::time_point last_received_ = std::chrono::steady_clock::now();
+    bool peer_lost_ = false;
+    bool reading_ = false;  // a read is waiting for the server (otherwise its answers wait unread)
     bool closed_ = false;
     mqtt::Connack connack_;
     std::string detail_;

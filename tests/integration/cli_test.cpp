@@ -21,6 +21,7 @@
 #include <set>
 #include <sstream>
 #include <string>
+#include <thread>
 #include <vector>
 
 namespace harperrt::test {
@@ -447,6 +448,42 @@ TEST_F(Cli, TimeoutWithoutConnackExits4) {
     EXPECT_EQ(run_command(bin + " put -p " + port + " --timeout 0.5 a/b c", &out, &err), 4) << err;
     EXPECT_LT(std::chrono::steady_clock::now() - t0, std::chrono::seconds(20));
     ::close(fd);
+}
+
+// Keep alive works both ways: a server that accepted the connection (CONNACK) and then
+// answers nothing, not even PINGREQ, is detected after a keep alive period without a
+// byte, and `sub` fails (exit 1) instead of waiting forever.
+TEST_F(Cli, SubNoticesAServerThatStoppedAnswering) {
+    const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    ASSERT_GE(fd, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    ASSERT_EQ(::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+    ASSERT_EQ(::listen(fd, 8), 0);
+    socklen_t len = sizeof addr;
+    ASSERT_EQ(::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len), 0);
+    std::thread server([fd] {
+        const int c = ::accept(fd, nullptr, nullptr);
+        if (c < 0) return;
+        char buf[512];
+        if (::read(c, buf, sizeof buf) > 0) {
+            const unsigned char connack[] = {0x20, 0x02, 0x00, 0x00};  // 3.1.1 CONNACK, accepted
+            (void)!::write(c, connack, sizeof connack);
+        }
+        while (::read(c, buf, sizeof buf) > 0) {}  // swallow everything, answer nothing
+        ::close(c);
+    });
+    const auto bin = quote(harperrt_binary().string());
+    std::string out, err;
+    const auto t0 = std::chrono::steady_clock::now();
+    EXPECT_EQ(run_command(bin + " sub -V 311 -k 1 -p " + std::to_string(ntohs(addr.sin_port)) + " -t a", &out, &err), 1)
+        << err;
+    EXPECT_NE(err.find("no answer from the server"), std::string::npos) << err;
+    EXPECT_LT(std::chrono::steady_clock::now() - t0, std::chrono::seconds(20));
+    ::shutdown(fd, SHUT_RDWR);
+    ::close(fd);
+    server.join();
 }
 
 TEST_F(Cli, CountAndWaitBoundTheRun) {
