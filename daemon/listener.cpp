@@ -35,13 +35,44 @@ bool ConnectRateLimiter::allow(const std::string& address) {
     return true;
 }
 
+bool ConnectionGate::allow_rate(const std::string& address) {
+    if (rate_.allow(address)) return true;
+    broker::Stats::add(broker_.stats().refused_rate_limit);
+    return false;
+}
+
+bool ConnectionGate::allow_mqtt() {
+    if (broker_.connection_count() < broker_.config().mqtt.limits.max_connections) return true;
+    broker::Stats::add(broker_.stats().refused_max_connections);
+    return false;
+}
+
+std::optional<ConnectionGate::Slot> ConnectionGate::acquire_pending() {
+    const auto max = broker_.config().mqtt.limits.max_connections;
+    auto n = pending_.load(std::memory_order_relaxed);
+    do {
+        if (n >= max) {
+            broker::Stats::add(broker_.stats().refused_max_connections);
+            return std::nullopt;
+        }
+    } while (!pending_.compare_exchange_weak(n, n + 1, std::memory_order_relaxed));
+    return Slot(this);
+}
+
+std::string peer_address(const tcp::socket& socket) {
+    boost::system::error_code ec;
+    const auto peer = socket.remote_endpoint(ec);
+    return ec ? std::string{} : peer.address().to_string();
+}
+
 namespace {
 
-// The server side of a TLS handshake, bounded by tls_handshake_timeout, then the
-// connection. Runs on the socket's strand.
+// The server side of a TLS handshake, bounded by tls_handshake_timeout(), then the
+// connection. Runs on the socket's strand; holds a pre-connection slot until then.
 asio::awaitable<void> run_tls_handshake(broker::Broker& broker, std::unique_ptr<net::TlsStream> stream,
-                                        std::shared_ptr<asio::ssl::context> ctx, std::string address) {
-    asio::steady_timer timer(stream->get_executor(), tls_handshake_timeout);
+                                        std::shared_ptr<asio::ssl::context> ctx, std::string address,
+                                        ConnectionGate::Slot slot) {
+    asio::steady_timer timer(stream->get_executor(), tls_handshake_timeout(broker));
     auto* raw = stream.get();
     auto on_timeout = [raw](const boost::system::error_code& e) {
         if (e) return;  // cancelled (the handshake ended first): `raw` may be gone
@@ -49,11 +80,14 @@ asio::awaitable<void> run_tls_handshake(broker::Broker& broker, std::unique_ptr<
         raw->lowest_layer().close(ignored);
     };
     timer.async_wait(std::move(on_timeout));
+    broker::Stats::add(broker.stats().tls_handshakes_started);
     boost::system::error_code ec;
     co_await stream->async_handshake(asio::ssl::stream_base::server, asio::redirect_error(asio::use_awaitable, ec));
     timer.cancel();
     ctx.reset();  // the SSL holds its own reference to the SSL_CTX
+    slot.release();
     if (ec) {
+        broker::Stats::add(broker.stats().tls_handshakes_failed);
         log::debug("TLS handshake with {} failed: {}", address, ec.message());
         boost::system::error_code ignored;
         stream->lowest_layer().close(ignored);
@@ -64,7 +98,7 @@ asio::awaitable<void> run_tls_handshake(broker::Broker& broker, std::unique_ptr<
 
 }  // namespace
 
-asio::awaitable<void> accept_mqtt(tcp::acceptor& acceptor, broker::Broker& broker, ConnectRateLimiter& limiter,
+asio::awaitable<void> accept_mqtt(tcp::acceptor& acceptor, broker::Broker& broker, ConnectionGate& gate,
                                   const TlsContextHolder* tls) {
     auto& io = broker.io();
     for (;;) {
@@ -80,20 +114,30 @@ asio::awaitable<void> accept_mqtt(tcp::acceptor& acceptor, broker::Broker& broke
             }
             continue;
         }
-        boost::system::error_code peer_ec;
-        const auto peer = socket.remote_endpoint(peer_ec);
-        const auto address = peer_ec ? std::string{} : peer.address().to_string();
-        // The rate limit applies before any further work (TLS handshakes included).
-        if (!limiter.allow(address)) {
-            log::debug("connection from {} refused: connect rate", address);
-            socket.close(peer_ec);
+        const auto address = peer_address(socket);
+        // The gate comes before any further work (TLS handshakes included): a refused
+        // socket is closed at once, without a byte read or written.
+        if (!gate.allow_rate(address)) {
+            log::debug("connection from {} refused: mqtt.limits.connectRatePerIp", address);
+            socket.close(ec);
+            continue;
+        }
+        if (!gate.allow_mqtt()) {
+            log::debug("connection from {} refused: mqtt.limits.maxConnections", address);
+            socket.close(ec);
             continue;
         }
         if (tls != nullptr) {
+            auto slot = gate.acquire_pending();
+            if (!slot) {
+                log::debug("connection from {} refused: too many TLS handshakes in progress", address);
+                socket.close(ec);
+                continue;
+            }
             auto ctx = tls->get();
             auto stream = std::make_unique<net::TlsStream>(std::move(socket), *ctx);
             const auto executor = stream->get_executor();
-            auto task = run_tls_handshake(broker, std::move(stream), std::move(ctx), address);
+            auto task = run_tls_handshake(broker, std::move(stream), std::move(ctx), address, std::move(*slot));
             asio::co_spawn(executor, std::move(task), asio::detached);
             continue;
         }
@@ -104,6 +148,7 @@ asio::awaitable<void> accept_mqtt(tcp::acceptor& acceptor, broker::Broker& broke
 void start_connection(broker::Broker& broker, net::Stream stream, const std::string& address) {
     auto conn = std::make_shared<session::Connection>(broker, std::move(stream));
     if (!broker.add_connection(conn)) {
+        broker::Stats::add(broker.stats().refused_max_connections);
         log::warn("connection from {} refused: mqtt.limits.maxConnections reached", address);
         conn->close();
         return;

@@ -21,6 +21,7 @@
 #include <fstream>
 #include <functional>
 #include <memory>
+#include <string_view>
 #include <thread>
 #include <unistd.h>
 #include <vector>
@@ -76,6 +77,30 @@ std::unique_ptr<tcp::acceptor> bind_listener(asio::io_context& io, const std::st
     return acceptor;
 }
 
+// The settings whose change SIGHUP does not apply (a restart does), by their YAML keys.
+// SIGHUP applies users, roles, anonymousRoles, mqtt.requireAuthentication,
+// mqtt.defaultTopicAccess, logging.level and the tls.* files.
+std::vector<std::string_view> needs_restart(const config::Config& running, const config::Config& next) {
+    std::vector<std::string_view> keys;
+    const auto check = [&keys](bool changed, std::string_view key) {
+        if (changed) keys.push_back(key);
+    };
+    check(next.root_path != running.root_path, "rootPath");
+    check(next.threads != running.threads, "threads");
+    check(next.http != running.http, "http");
+    check(next.mqtt.network != running.mqtt.network, "mqtt.network");
+    check(next.mqtt.web_socket != running.mqtt.web_socket, "mqtt.webSocket");
+    check(next.mqtt.strict_topics != running.mqtt.strict_topics, "mqtt.strictTopics");
+    check(next.mqtt.default_format != running.mqtt.default_format, "mqtt.defaultFormat");
+    check(next.mqtt.v3_reject_action != running.mqtt.v3_reject_action, "mqtt.v3RejectAction");
+    check(next.mqtt.sys_interval != running.mqtt.sys_interval, "mqtt.sysInterval");
+    check(next.mqtt.limits != running.mqtt.limits, "mqtt.limits");
+    check(next.storage != running.storage, "storage");
+    check(next.logging.format != running.logging.format, "logging.format");
+    check(next.tables != running.tables, "tables");
+    return keys;
+}
+
 }  // namespace
 
 int run_server(const config::Config& config, const ServerOptions& options) {
@@ -101,7 +126,7 @@ int run_server(const config::Config& config, const ServerOptions& options) {
     asio::io_context io(static_cast<int>(threads));
     broker::Broker broker(config, io, *db);
     broker.load_persisted();
-    ConnectRateLimiter limiter(config.mqtt.limits.connect_rate_per_ip);
+    ConnectionGate gate(broker, config.mqtt.limits.connect_rate_per_ip);
 
     std::vector<std::unique_ptr<tcp::acceptor>> acceptors;
     std::optional<std::uint16_t> mqtt_port;
@@ -109,7 +134,7 @@ int run_server(const config::Config& config, const ServerOptions& options) {
         auto a = bind_listener(io, config.mqtt.network.host, *config.mqtt.network.port, "mqtt");
         if (!a) return 1;
         mqtt_port = a->local_endpoint().port();
-        asio::co_spawn(io, accept_mqtt(*a, broker, limiter), asio::detached);
+        asio::co_spawn(io, accept_mqtt(*a, broker, gate), asio::detached);
         acceptors.push_back(std::move(a));
         log::info("MQTT listening on {}:{}", config.mqtt.network.host, *mqtt_port);
     }
@@ -128,7 +153,7 @@ int run_server(const config::Config& config, const ServerOptions& options) {
         auto a = bind_listener(io, config.mqtt.network.host, *config.mqtt.network.secure_port, "mqtts");
         if (!a) return 1;
         mqtts_port = a->local_endpoint().port();
-        asio::co_spawn(io, accept_mqtt(*a, broker, limiter, mqtt_tls.get()), asio::detached);
+        asio::co_spawn(io, accept_mqtt(*a, broker, gate, mqtt_tls.get()), asio::detached);
         acceptors.push_back(std::move(a));
         log::info("MQTT over TLS listening on {}:{}{}", config.mqtt.network.host, *mqtts_port,
                   config.mqtt.network.mtls ? " (client certificates required)" : "");
@@ -140,7 +165,7 @@ int run_server(const config::Config& config, const ServerOptions& options) {
         auto a = bind_listener(io, config.http.host, *config.http.port, "http");
         if (!a) return 1;
         http_port = a->local_endpoint().port();
-        asio::co_spawn(io, http::accept_http(*a, broker, limiter), asio::detached);
+        asio::co_spawn(io, http::accept_http(*a, broker, gate), asio::detached);
         acceptors.push_back(std::move(a));
         log::info("HTTP listening on {}:{}", config.http.host, *http_port);
     }
@@ -159,7 +184,7 @@ int run_server(const config::Config& config, const ServerOptions& options) {
         auto a = bind_listener(io, config.http.host, *config.http.secure_port, "https");
         if (!a) return 1;
         https_port = a->local_endpoint().port();
-        asio::co_spawn(io, http::accept_http(*a, broker, limiter, http_tls.get()), asio::detached);
+        asio::co_spawn(io, http::accept_http(*a, broker, gate, http_tls.get()), asio::detached);
         acceptors.push_back(std::move(a));
         log::info("HTTPS listening on {}:{}", config.http.host, *https_port);
     }
@@ -177,6 +202,8 @@ int run_server(const config::Config& config, const ServerOptions& options) {
             return;
         }
         const auto& next = *loaded.config;
+        for (const auto key : needs_restart(config, next))
+            log::warn("SIGHUP: {} changed; it takes effect only after a restart", key);
         broker.authorizer().reload(next);
         if (auto level = log::parse_level(config::to_string(next.logging.level))) log::set_level(*level);
         if (mqtt_tls) {

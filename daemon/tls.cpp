@@ -38,6 +38,12 @@ std::shared_ptr<ssl::context> make_server_tls_context(const config::TlsConfig& t
     if (tls.certificate_authority) {
         ctx->load_verify_file(tls.certificate_authority->string(), ec);
         if (!step("tls.certificateAuthority", *tls.certificate_authority)) return nullptr;
+        if (require_client_cert) {
+            // The CertificateRequest names the acceptable CAs, so a client holding several
+            // certificates can pick the one this server trusts (RFC 8446 §4.2.4).
+            if (STACK_OF(X509_NAME)* names = SSL_load_client_CA_file(tls.certificate_authority->c_str()))
+                SSL_CTX_set_client_CA_list(ctx->native_handle(), names);
+        }
     }
     if (require_client_cert) ctx->set_verify_mode(ssl::verify_peer | ssl::verify_fail_if_no_peer_cert, ec);
     else ctx->set_verify_mode(ssl::verify_none, ec);

@@ -3,8 +3,49 @@
 #include "daemon/auth/password.hpp"
 
 #include <algorithm>
+#include <cctype>
+#include <cstdint>
 
 namespace harperrt::daemon::auth {
+
+namespace {
+
+std::optional<std::string> decode_base64(std::string_view s) {
+    constexpr std::string_view alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    while (!s.empty() && s.back() == '=') s.remove_suffix(1);
+    std::string out;
+    std::uint32_t acc = 0;
+    int bits = 0;
+    for (const char c : s) {
+        const auto pos = alphabet.find(c);
+        if (pos == std::string_view::npos) return std::nullopt;
+        acc = (acc << 6) | static_cast<std::uint32_t>(pos);
+        bits += 6;
+        if (bits >= 8) {
+            bits -= 8;
+            out.push_back(static_cast<char>((acc >> bits) & 0xff));
+        }
+    }
+    return out;
+}
+
+bool iequals(std::string_view a, std::string_view b) {
+    return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
+               return std::tolower(static_cast<unsigned char>(x)) == std::tolower(static_cast<unsigned char>(y));
+           });
+}
+
+}  // namespace
+
+std::optional<Credentials> parse_basic_authorization(std::string_view header) {
+    constexpr std::string_view scheme = "Basic ";
+    if (header.size() <= scheme.size() || !iequals(header.substr(0, scheme.size()), scheme)) return std::nullopt;
+    auto decoded = decode_base64(header.substr(scheme.size()));
+    if (!decoded) return std::nullopt;
+    const auto colon = decoded->find(':');
+    if (colon == std::string::npos) return std::nullopt;
+    return Credentials{decoded->substr(0, colon), decoded->substr(colon + 1), std::nullopt};
+}
 
 Login authenticate(const config::Config& config, const Credentials& cred) {
     const auto find_user = [&](std::string_view name) -> const config::User* {

@@ -48,6 +48,11 @@ struct Credentials {
     std::optional<std::string> certificate_cn;
 };
 
+// Credentials from the value of an HTTP `Authorization: Basic …` header (RFC 7617): user
+// name and password, no certificate. nullopt when the scheme is not Basic or the value is
+// malformed. Pure.
+std::optional<Credentials> parse_basic_authorization(std::string_view header);
+
 // Decides a login with the users of `config`. Verifying a password costs a PBKDF2 run
 // (~0.1 s); call it off latency-sensitive paths where possible. Thread-safe (pure).
 Login authenticate(const config::Config& config, const Credentials& credentials);

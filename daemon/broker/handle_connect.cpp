@@ -108,6 +108,15 @@ boost::asio::awaitable<void> handle_connect(Broker& broker, const std::shared_pt
     // A password costs a PBKDF2 run (~0.1 s): it runs on the auth pool, not on this strand,
     // so a flood of logins cannot stall every other client.
     auth::Credentials credentials{c.username, c.password, conn->stream().peer_common_name()};
+    // HTTP Basic on a WebSocket upgrade (verified there, see daemon/http/http_server.hpp)
+    // stands for a CONNECT that names no user of its own.
+    if (const auto t = conn->stream().transport(); !credentials.username && !credentials.password &&
+                                                   (t == net::Transport::ws || t == net::Transport::wss)) {
+        if (auto basic = auth::parse_basic_authorization(conn->stream().upgrade_info().authorization)) {
+            credentials.username = std::move(basic->username);
+            credentials.password = std::move(basic->password);
+        }
+    }
     auth::Login login;
     if (credentials.password) {
         auto task = authenticate_off_strand(&broker.authorizer(), std::move(credentials));
@@ -116,6 +125,7 @@ boost::asio::awaitable<void> handle_connect(Broker& broker, const std::shared_pt
     } else {
         login = broker.authorizer().authenticate(credentials);
     }
+    if (login.result != auth::LoginResult::ok) Stats::add(broker.stats().auth_failures_mqtt);
     if (login.result == auth::LoginResult::not_authorized) {
         refuse(conn, mqtt::ReasonCode::not_authorized, "authentication required");
         co_return;

@@ -192,6 +192,7 @@ boost::asio::awaitable<void> handle_publish(Broker& broker, const std::shared_pt
             allowed = authorizer.can_topic(who, p.topic, auth::TopicAction::publish);
         }
         if (!allowed) {
+            Stats::add(broker.stats().denied_publish);
             refuse(broker, conn, p, mqtt::ReasonCode::not_authorized, "not authorized to publish to " + p.topic);
             co_return;
         }

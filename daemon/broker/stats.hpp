@@ -22,6 +22,19 @@ struct Stats {
     std::atomic<std::uint64_t> bytes_sent{0};
     std::atomic<std::uint64_t> v3_rejections{0};              // refusals 3.1.1 could not report
     std::atomic<std::uint64_t> slow_consumers_disconnected{0};
+    // Refusals (GET /metrics): failed logins (CONNECT, HTTP Basic), what the ACL denied, and
+    // connections refused before they became clients.
+    std::atomic<std::uint64_t> auth_failures_mqtt{0};         // CONNACK 0x86 / 0x87 (3.1.1: 4 / 5)
+    std::atomic<std::uint64_t> auth_failures_http{0};         // REST / WebSocket upgrade 401
+    std::atomic<std::uint64_t> denied_publish{0};             // PUBLISH refused as not authorized
+    std::atomic<std::uint64_t> denied_subscribe{0};           // SUBACK entries 0x87 / 0x80 for the ACL
+    std::atomic<std::uint64_t> denied_rest_read{0};           // REST GET 403
+    std::atomic<std::uint64_t> denied_rest_write{0};          // REST PUT 403
+    std::atomic<std::uint64_t> denied_rest_delete{0};         // REST DELETE 403
+    std::atomic<std::uint64_t> refused_rate_limit{0};         // mqtt.limits.connectRatePerIp
+    std::atomic<std::uint64_t> refused_max_connections{0};    // mqtt.limits.maxConnections
+    std::atomic<std::uint64_t> tls_handshakes_started{0};
+    std::atomic<std::uint64_t> tls_handshakes_failed{0};      // failed or timed out
 
     // Query subscriptions (DESIGN.md §5): snapshots sent (SUBSCRIBE and reconnect).
     std::atomic<std::uint64_t> query_snapshots{0};

@@ -11,18 +11,23 @@
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/websocket.hpp>
 
 #include <fmt/format.h>
 
+#include <algorithm>
+#include <array>
 #include <chrono>
 #include <type_traits>
+#include <variant>
 
 namespace harperrt::daemon::http {
 
@@ -33,70 +38,73 @@ using tcp = asio::ip::tcp;
 
 namespace {
 
+// How long a request may take to arrive, and one write of a response to be taken.
 constexpr auto idle_timeout = std::chrono::seconds(30);
-constexpr std::size_t max_body = 16 * 1024 * 1024;
+// After refusing a request whose body is still coming, how long and how much of it is read
+// and discarded before closing, so that the client sees the response and not a reset.
+constexpr auto linger_timeout = std::chrono::seconds(2);
+constexpr std::size_t linger_bytes = 4 * 1024 * 1024;
+// Records per batch of a streamed GET /Table/ (one chunk each).
+constexpr std::size_t stream_batch = 500;
 
 using Request = bhttp::request<bhttp::string_body>;
 using Response = bhttp::response<bhttp::string_body>;
 
-Response make_response(const Request& req, bhttp::status status, std::string body,
+Response make_response(unsigned version, bool keep_alive, bhttp::status status, std::string body,
                        std::string_view content_type = "application/json") {
-    Response res{status, req.version()};
+    Response res{status, version};
     res.set(bhttp::field::server, "harperrt");
     res.set(bhttp::field::content_type, beast::string_view(content_type.data(), content_type.size()));
-    res.keep_alive(req.keep_alive());
+    res.keep_alive(keep_alive);
     res.body() = std::move(body);
     res.prepare_payload();
     return res;
 }
 
-Response error_response(const Request& req, bhttp::status status, std::string_view message) {
-    auto res = make_response(req, status, fmt::format(R"({{"error":"{}"}})", message));
+Response make_response(const Request& req, bhttp::status status, std::string body,
+                       std::string_view content_type = "application/json") {
+    return make_response(req.version(), req.keep_alive(), status, std::move(body), content_type);
+}
+
+Response error_response(unsigned version, bool keep_alive, bhttp::status status, std::string_view message) {
+    auto res = make_response(version, keep_alive, status, fmt::format(R"({{"error":"{}"}})", message));
     if (status == bhttp::status::unauthorized) res.set(bhttp::field::www_authenticate, R"(Basic realm="harperrt")");
     return res;
 }
 
-std::optional<std::string> decode_base64(std::string_view s) {
-    constexpr std::string_view alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    while (!s.empty() && s.back() == '=') s.remove_suffix(1);
-    std::string out;
-    std::uint32_t acc = 0;
-    int bits = 0;
-    for (const char c : s) {
-        const auto pos = alphabet.find(c);
-        if (pos == std::string_view::npos) return std::nullopt;
-        acc = (acc << 6) | static_cast<std::uint32_t>(pos);
-        bits += 6;
-        if (bits >= 8) {
-            bits -= 8;
-            out.push_back(static_cast<char>((acc >> bits) & 0xff));
-        }
-    }
-    return out;
+Response error_response(const Request& req, bhttp::status status, std::string_view message) {
+    return error_response(req.version(), req.keep_alive(), status, message);
 }
 
-// Credentials from an `Authorization: Basic …` header; nullopt when malformed or not Basic.
-std::optional<auth::Credentials> basic_credentials(std::string_view header) {
-    constexpr std::string_view scheme = "Basic ";
-    if (header.size() <= scheme.size() || !beast::iequals(beast::string_view(header.data(), scheme.size()), beast::string_view(scheme.data(), scheme.size()))) return std::nullopt;
-    auto decoded = decode_base64(header.substr(scheme.size()));
-    if (!decoded) return std::nullopt;
-    const auto colon = decoded->find(':');
-    if (colon == std::string::npos) return std::nullopt;
-    return auth::Credentials{decoded->substr(0, colon), decoded->substr(colon + 1), std::nullopt};
+asio::awaitable<auth::Login> authenticate_off_strand(const auth::Authorizer* authorizer, auth::Credentials credentials) {
+    co_return authorizer->authenticate(credentials);
 }
 
-// Who sends `req`: nullopt (and `status` 401) when it must or did authenticate and failed.
-std::optional<auth::Identity> identify(broker::Broker& broker, const Request& req) {
+// Who sends `req`: nullopt (counted as an authentication failure; the caller answers 401)
+// when it must authenticate or did and failed. A password is verified on the broker's auth
+// pool (a PBKDF2 run), not on this connection's strand, which may be shared with others.
+asio::awaitable<std::optional<auth::Identity>> identify(broker::Broker& broker, const Request& req) {
     auth::Credentials cred;
     if (const auto h = req.find(bhttp::field::authorization); h != req.end()) {
-        auto basic = basic_credentials(std::string_view(h->value().data(), h->value().size()));
-        if (!basic) return std::nullopt;
+        auto basic = auth::parse_basic_authorization(std::string_view(h->value().data(), h->value().size()));
+        if (!basic) {
+            broker::Stats::add(broker.stats().auth_failures_http);
+            co_return std::nullopt;
+        }
         cred = std::move(*basic);
     }
-    const auto login = broker.authorizer().authenticate(cred);
-    if (login.result != auth::LoginResult::ok) return std::nullopt;
-    return auth::Identity{login.user, "http"};
+    auth::Login login;
+    if (cred.password) {
+        auto task = authenticate_off_strand(&broker.authorizer(), std::move(cred));
+        login = co_await asio::co_spawn(broker.auth_pool().get_executor(), std::move(task), asio::use_awaitable);
+    } else {
+        login = broker.authorizer().authenticate(cred);
+    }
+    if (login.result != auth::LoginResult::ok) {
+        broker::Stats::add(broker.stats().auth_failures_http);
+        co_return std::nullopt;
+    }
+    co_return auth::Identity{login.user, "http"};
 }
 
 encoding::Format response_format(const Request& req) {
@@ -111,37 +119,38 @@ Response health(const Request& req, broker::Broker& broker) {
                                      broker.session_count()));
 }
 
+// GET /Table/: what to stream (write_collection) once rest() has checked the request.
+struct Collection {
+    std::string table;
+    encoding::Format format = encoding::Format::json;
+};
+
+using RestResult = std::variant<Response, Collection>;
+
+Response denied(const Request& req, std::atomic<std::uint64_t>& counter) {
+    broker::Stats::add(counter);
+    return error_response(req, bhttp::status::forbidden, "not authorized");
+}
+
 // REST on /Table/ID and /Table/ (DESIGN.md §7).
-asio::awaitable<Response> rest(const Request& req, broker::Broker& broker) {
+asio::awaitable<RestResult> rest(const Request& req, broker::Broker& broker) {
     const auto target = std::string_view(req.target().data(), req.target().size());
     const auto path = target.substr(0, target.find('?'));
     const auto& records = broker.records();
-    auto who = identify(broker, req);
+    auto who = co_await identify(broker, req);
     if (!who) co_return error_response(req, bhttp::status::unauthorized, "authentication required");
     const auto topic_name = path.substr(1);
     const auto slash = topic_name.find('/');
     const auto table = topic_name.substr(0, slash);
     if (records.tables().find(table) == nullptr) co_return error_response(req, bhttp::status::not_found, "no such table");
     const auto& authorizer = broker.authorizer();
+    auto& stats = broker.stats();
     const auto method = req.method();
 
     if (slash == std::string_view::npos || slash + 1 == topic_name.size()) {  // the collection
         if (method != bhttp::verb::get) co_return error_response(req, bhttp::status::method_not_allowed, "GET only");
-        if (!authorizer.can_table(*who, table, auth::TableAction::read))
-            co_return error_response(req, bhttp::status::forbidden, "not authorized");
-        encoding::Array all;
-        std::optional<std::string> after;
-        for (;;) {
-            auto batch = records.store().scan(table, after, 1000);
-            if (!batch) co_return error_response(req, bhttp::status::internal_server_error, batch.error().message());
-            for (const auto& rec : *batch)
-                if (auto v = encoding::decode(rec.data, encoding::Format::msgpack)) all.push_back(std::move(*v));
-            if (batch->size() < 1000) break;
-            after = batch->back().key.id;
-        }
-        const auto format = response_format(req);
-        co_return make_response(req, bhttp::status::ok, encoding::encode(encoding::Value(std::move(all)), format),
-                                encoding::content_type(format));
+        if (!authorizer.can_table(*who, table, auth::TableAction::read)) co_return denied(req, stats.denied_rest_read);
+        co_return Collection{std::string(table), response_format(req)};
     }
 
     auto key = records.key_of(topic_name);
@@ -149,8 +158,7 @@ asio::awaitable<Response> rest(const Request& req, broker::Broker& broker) {
     const auto origin = std::make_shared<const broker::WriteOrigin>();
     switch (method) {
     case bhttp::verb::get: {
-        if (!authorizer.can_table(*who, table, auth::TableAction::read))
-            co_return error_response(req, bhttp::status::forbidden, "not authorized");
+        if (!authorizer.can_table(*who, table, auth::TableAction::read)) co_return denied(req, stats.denied_rest_read);
         auto found = records.store().get(**key);
         if (!found) co_return error_response(req, bhttp::status::internal_server_error, found.error().message());
         if (!*found) co_return error_response(req, bhttp::status::not_found, "no such record");
@@ -163,7 +171,7 @@ asio::awaitable<Response> rest(const Request& req, broker::Broker& broker) {
     }
     case bhttp::verb::put: {
         if (!authorizer.can_table(*who, table, auth::TableAction::insert_or_update))
-            co_return error_response(req, bhttp::status::forbidden, "not authorized");
+            co_return denied(req, stats.denied_rest_write);
         auto format = encoding::Format::json;
         if (const auto h = req.find(bhttp::field::content_type); h != req.end()) {
             auto f = encoding::format_from_content_type(std::string_view(h->value().data(), h->value().size()));
@@ -181,7 +189,7 @@ asio::awaitable<Response> rest(const Request& req, broker::Broker& broker) {
     }
     case bhttp::verb::delete_: {
         if (!authorizer.can_table(*who, table, auth::TableAction::remove))
-            co_return error_response(req, bhttp::status::forbidden, "not authorized");
+            co_return denied(req, stats.denied_rest_delete);
         auto removed = co_await broker::async_remove_record(broker, **key, origin);
         if (!removed) co_return error_response(req, bhttp::status::internal_server_error, removed.error().message());
         if (!removed->existed) co_return error_response(req, bhttp::status::not_found, "no such record");
@@ -216,37 +224,228 @@ std::string header(const Request& req, bhttp::field f) {
 tcp::socket& lowest(tcp::socket& s) { return s; }
 tcp::socket& lowest(net::TlsStream& s) { return s.next_layer(); }
 
-// Serves requests on `socket` (TCP, or TLS after its handshake) until it closes, goes
-// idle or upgrades to WebSocket.
+// Closes `socket` if `timer` (set to `timeout`) expires before it is cancelled: the bound
+// on one read or write. The socket must outlive the wait, or the timer be cancelled first.
 template <class Socket>
-asio::awaitable<void> serve_connection(broker::Broker& broker, Socket socket, std::string address) {
+void arm(asio::steady_timer& timer, Socket& socket, std::chrono::steady_clock::duration timeout) {
+    timer.expires_after(timeout);
+    auto on_expiry = [&socket](const boost::system::error_code& e) {
+        if (e) return;  // cancelled: the operation finished in time
+        boost::system::error_code ignored;
+        lowest(socket).close(ignored);
+    };
+    timer.async_wait(std::move(on_expiry));
+}
+
+// The MessagePack array header for `n` items.
+std::string msgpack_array_header(std::uint64_t n) {
+    std::string h;
+    if (n < 16) {
+        h.push_back(static_cast<char>(0x90 | n));
+    } else if (n <= 0xffff) {
+        h.push_back(static_cast<char>(0xdc));
+        for (int shift = 8; shift >= 0; shift -= 8) h.push_back(static_cast<char>((n >> shift) & 0xff));
+    } else {
+        h.push_back(static_cast<char>(0xdd));
+        for (int shift = 24; shift >= 0; shift -= 8) h.push_back(static_cast<char>((n >> shift) & 0xff));
+    }
+    return h;
+}
+
+// Writes `data` (and clears it) as one chunk, or raw when not `chunked`, bounded by
+// idle_timeout through `timer`. False when the write failed.
+template <class Socket>
+asio::awaitable<bool> write_body_part(Socket& socket, asio::steady_timer& timer, bool chunked, std::string& data) {
+    if (data.empty()) co_return true;
+    boost::system::error_code ec;
+    arm(timer, socket, idle_timeout);
+    if (chunked)
+        co_await asio::async_write(socket, bhttp::make_chunk(asio::buffer(data)), asio::redirect_error(asio::use_awaitable, ec));
+    else
+        co_await asio::async_write(socket, asio::buffer(data), asio::redirect_error(asio::use_awaitable, ec));
+    timer.cancel();
+    data.clear();
+    co_return !ec;
+}
+
+// Streams GET /Table/ (see the header): the response header, then one chunk per batch of
+// the store's scan. Returns whether the connection may serve another request; false after
+// a failure in the middle (the response is then cut short by closing the connection).
+template <class Socket>
+asio::awaitable<bool> write_collection(Socket& socket, const Request& req, broker::Broker& broker,
+                                       const Collection& coll) {
+    const auto& store = broker.records().store();
+    const auto format = coll.format;
+    // Records are stored as MessagePack, so that format passes them through unchanged.
+    std::optional<std::uint64_t> count;
+    if (format == encoding::Format::msgpack) {
+        std::uint64_t n = 0;
+        std::optional<std::string> after;
+        for (;;) {
+            auto batch = store.scan(coll.table, after, stream_batch);
+            if (!batch) {
+                auto res = error_response(req, bhttp::status::internal_server_error, batch.error().message());
+                boost::system::error_code ec;
+                co_await bhttp::async_write(socket, res, asio::redirect_error(asio::use_awaitable, ec));
+                co_return !ec && res.keep_alive();
+            }
+            n += batch->size();
+            if (batch->size() < stream_batch) break;
+            after = batch->back().key.id;
+            // Let the other connections on this thread run between batches.
+            co_await asio::post(socket.get_executor(), asio::use_awaitable);
+        }
+        count = n;
+    }
+
+    // HTTP/1.0 has no chunked encoding: the body ends when the connection closes.
+    const bool chunked = req.version() >= 11;
+    bhttp::response<bhttp::empty_body> res{bhttp::status::ok, req.version()};
+    res.set(bhttp::field::server, "harperrt");
+    const auto type = encoding::content_type(format);
+    res.set(bhttp::field::content_type, beast::string_view(type.data(), type.size()));
+    res.keep_alive(chunked && req.keep_alive());
+    if (chunked) res.chunked(true);
+    bhttp::response_serializer<bhttp::empty_body> serializer{res};
+
+    asio::steady_timer timer(socket.get_executor());
+    boost::system::error_code ec;
+    arm(timer, socket, idle_timeout);
+    co_await bhttp::async_write_header(socket, serializer, asio::redirect_error(asio::use_awaitable, ec));
+    timer.cancel();
+    if (ec) co_return false;
+
+    std::string chunk;
+    switch (format) {
+    case encoding::Format::json: chunk = "["; break;
+    case encoding::Format::cbor: chunk.push_back(static_cast<char>(0x9f)); break;  // indefinite array (RFC 8949 §3.2.2)
+    case encoding::Format::msgpack: chunk = msgpack_array_header(*count); break;
+    }
+    std::uint64_t sent = 0;
+    bool first = true;
+    bool grown = false;  // MessagePack: more records than counted
+    std::optional<std::string> after;
+    for (;;) {
+        auto batch = store.scan(coll.table, after, stream_batch);
+        if (!batch) {
+            log::warn("GET /{}/: scan failed after {} records: {}", coll.table, sent, batch.error().message());
+            co_return false;
+        }
+        for (const auto& rec : *batch) {
+            if (format == encoding::Format::msgpack) {
+                if (sent == *count) {
+                    grown = true;
+                    break;
+                }
+                chunk += rec.data;
+                ++sent;
+                continue;
+            }
+            auto value = encoding::decode(rec.data, encoding::Format::msgpack);
+            if (!value) {
+                log::warn("GET /{}/: record {} does not decode: {}", coll.table, rec.key.id, value.error().message());
+                continue;
+            }
+            if (format == encoding::Format::json && !first) chunk += ',';
+            chunk += encoding::encode(*value, format);
+            first = false;
+            ++sent;
+        }
+        const bool last = batch->size() < stream_batch;
+        if (grown || (last && count && sent != *count)) {
+            // MessagePack announced `count` items: a table whose size changed since cannot
+            // be sent correctly. Cut the response short rather than send a wrong array.
+            log::warn("GET /{}/ as MessagePack: the table changed while streaming; response aborted", coll.table);
+            co_return false;
+        }
+        if (last) break;
+        after = batch->back().key.id;
+        if (!co_await write_body_part(socket, timer, chunked, chunk)) co_return false;
+    }
+    switch (format) {
+    case encoding::Format::json: chunk += ']'; break;
+    case encoding::Format::cbor: chunk.push_back(static_cast<char>(0xff)); break;  // "break"
+    case encoding::Format::msgpack: break;
+    }
+    if (!co_await write_body_part(socket, timer, chunked, chunk)) co_return false;
+    if (!chunked) co_return false;
+    arm(timer, socket, idle_timeout);
+    co_await asio::async_write(socket, bhttp::make_chunk_last(), asio::redirect_error(asio::use_awaitable, ec));
+    timer.cancel();
+    co_return !ec && res.keep_alive();
+}
+
+// After a refusal the client may still be sending (a body over the limit): read and drop up
+// to linger_bytes for up to linger_timeout, so that closing does not reset the connection
+// before the client has read the response.
+template <class Socket>
+asio::awaitable<void> linger(Socket& socket) {
+    boost::system::error_code ec;
+    lowest(socket).shutdown(tcp::socket::shutdown_send, ec);
+    asio::steady_timer timer(socket.get_executor());
+    arm(timer, socket, linger_timeout);
+    std::array<char, 16384> sink{};
+    for (std::size_t total = 0; total < linger_bytes;) {
+        const auto n = co_await lowest(socket).async_read_some(asio::buffer(sink), asio::redirect_error(asio::use_awaitable, ec));
+        if (ec) break;
+        total += n;
+    }
+    timer.cancel();
+}
+
+// Serves requests on `socket` (TCP, or TLS after its handshake) until it closes, goes
+// idle or upgrades to WebSocket. `slot` is held until then.
+template <class Socket>
+asio::awaitable<void> serve_connection(broker::Broker& broker, ConnectionGate& gate, Socket socket, std::string address,
+                                       ConnectionGate::Slot slot) {
+    const auto body_limit = std::min<std::uint64_t>(max_body_bytes, broker.config().mqtt.limits.max_packet_size);
     beast::flat_buffer buffer;
     asio::steady_timer idle(socket.get_executor());
     for (;;) {
         bhttp::request_parser<bhttp::string_body> parser;
-        parser.body_limit(max_body);
-        idle.expires_after(idle_timeout);
-        auto on_idle = [&socket](const boost::system::error_code& e) {
-            if (e) return;
-            boost::system::error_code ignored;
-            lowest(socket).close(ignored);
-        };
-        idle.async_wait(std::move(on_idle));
+        parser.header_limit(static_cast<std::uint32_t>(max_header_bytes));
+        parser.body_limit(body_limit);
+        arm(idle, socket, idle_timeout);
         boost::system::error_code ec;
-        co_await bhttp::async_read(socket, buffer, parser, asio::redirect_error(asio::use_awaitable, ec));
+        co_await bhttp::async_read_header(socket, buffer, parser, asio::redirect_error(asio::use_awaitable, ec));
+        // A Content-Length over body_limit fails here already (Beast checks it with the
+        // header), so such a body is never read; a chunked one fails once it crosses it.
+        if (!ec && !parser.is_done()) {
+            if (beast::iequals(header(parser.get(), bhttp::field::expect), "100-continue")) {
+                bhttp::response<bhttp::empty_body> cont{bhttp::status::continue_, parser.get().version()};
+                co_await bhttp::async_write(socket, cont, asio::redirect_error(asio::use_awaitable, ec));
+                if (ec) break;
+            }
+            co_await bhttp::async_read(socket, buffer, parser, asio::redirect_error(asio::use_awaitable, ec));
+        }
         idle.cancel();
+        if (ec == bhttp::error::header_limit || ec == bhttp::error::body_limit) {
+            auto res = ec == bhttp::error::header_limit
+                           ? error_response(11, false, bhttp::status::request_header_fields_too_large, "request header too large")
+                           : error_response(11, false, bhttp::status::payload_too_large, "request body too large");
+            co_await bhttp::async_write(socket, res, asio::redirect_error(asio::use_awaitable, ec));
+            co_await linger(socket);
+            break;
+        }
         if (ec) break;
         auto req = parser.release();
 
         if (beast::websocket::is_upgrade(req)) {
-            if (!broker.config().mqtt.web_socket || !wants_mqtt_subprotocol(req)) {
-                auto res = error_response(req, bhttp::status::bad_request, "WebSocket needs subprotocol mqtt");
-                co_await bhttp::async_write(socket, res, asio::redirect_error(asio::use_awaitable, ec));
-                break;
+            std::optional<Response> refusal;
+            bool credentials_ok = true;
+            if (req.find(bhttp::field::authorization) != req.end()) {
+                auto who = co_await identify(broker, req);
+                credentials_ok = who.has_value();
             }
-            if (req.find(bhttp::field::authorization) != req.end() && !identify(broker, req)) {
-                auto res = error_response(req, bhttp::status::unauthorized, "bad credentials");
-                co_await bhttp::async_write(socket, res, asio::redirect_error(asio::use_awaitable, ec));
+            if (!broker.config().mqtt.web_socket || !wants_mqtt_subprotocol(req))
+                refusal = error_response(req, bhttp::status::bad_request, "WebSocket needs subprotocol mqtt");
+            else if (!credentials_ok)
+                refusal = error_response(req, bhttp::status::unauthorized, "bad credentials");
+            else if (!gate.allow_mqtt())
+                refusal = error_response(req, bhttp::status::service_unavailable, "mqtt.limits.maxConnections reached");
+            if (refusal) {
+                refusal->keep_alive(false);
+                co_await bhttp::async_write(socket, *refusal, asio::redirect_error(asio::use_awaitable, ec));
                 break;
             }
             net::Stream::UpgradeInfo info{header(req, bhttp::field::content_type), header(req, bhttp::field::accept),
@@ -258,11 +457,17 @@ asio::awaitable<void> serve_connection(broker::Broker& broker, Socket socket, st
             };
             ws.set_option(beast::websocket::stream_base::decorator(std::move(decorate)));
             ws.binary(true);
+            // One message holds at most one maximum-size MQTT packet; a longer one is refused
+            // from its frame header (close code 1009), before its payload is read.
+            ws.read_message_max(broker.config().mqtt.limits.max_packet_size);
+            arm(idle, ws.next_layer(), idle_timeout);
             co_await ws.async_accept(req, asio::redirect_error(asio::use_awaitable, ec));
+            idle.cancel();
             if (ec) {
                 log::debug("WebSocket upgrade from {} failed: {}", address, ec.message());
                 co_return;
             }
+            slot.release();  // an MQTT connection from now on: maxConnections counts it
             if constexpr (std::is_same_v<Socket, tcp::socket>)
                 start_connection(broker, net::make_ws_stream(std::move(ws), std::move(info)), address);
             else
@@ -271,14 +476,22 @@ asio::awaitable<void> serve_connection(broker::Broker& broker, Socket socket, st
         }
 
         const auto target = std::string_view(req.target().data(), req.target().size());
-        Response res;
-        if (req.method() == bhttp::verb::get && target == "/health") res = health(req, broker);
+        RestResult result;
+        if (req.method() == bhttp::verb::get && target == "/health") result = health(req, broker);
         else if (req.method() == bhttp::verb::get && target == "/metrics")
-            res = make_response(req, bhttp::status::ok, metrics_text(broker), "text/plain; version=0.0.4");
-        else if (target.size() > 1 && target.front() == '/') res = co_await rest(req, broker);
-        else res = error_response(req, bhttp::status::not_found, "not found");
-        const bool keep = res.keep_alive();
-        co_await bhttp::async_write(socket, res, asio::redirect_error(asio::use_awaitable, ec));
+            result = make_response(req, bhttp::status::ok, metrics_text(broker, gate), "text/plain; version=0.0.4");
+        else if (target.size() > 1 && target.front() == '/') result = co_await rest(req, broker);
+        else result = error_response(req, bhttp::status::not_found, "not found");
+        bool keep = false;
+        if (auto* coll = std::get_if<Collection>(&result)) {
+            keep = co_await write_collection(socket, req, broker, *coll);
+        } else {
+            auto& res = std::get<Response>(result);
+            keep = res.keep_alive();
+            arm(idle, socket, idle_timeout);
+            co_await bhttp::async_write(socket, res, asio::redirect_error(asio::use_awaitable, ec));
+            idle.cancel();
+        }
         if (ec || !keep) break;
     }
     boost::system::error_code ignored;
@@ -286,10 +499,11 @@ asio::awaitable<void> serve_connection(broker::Broker& broker, Socket socket, st
     lowest(socket).close(ignored);
 }
 
-// HTTPS: the TLS handshake (bounded by tls_handshake_timeout), then serve_connection.
-asio::awaitable<void> serve_tls_connection(broker::Broker& broker, std::unique_ptr<net::TlsStream> stream,
-                                           std::string address) {
-    asio::steady_timer timer(stream->get_executor(), tls_handshake_timeout);
+// HTTPS: the TLS handshake (bounded by tls_handshake_timeout()), then serve_connection.
+asio::awaitable<void> serve_tls_connection(broker::Broker& broker, ConnectionGate& gate,
+                                           std::unique_ptr<net::TlsStream> stream, std::string address,
+                                           ConnectionGate::Slot slot) {
+    asio::steady_timer timer(stream->get_executor(), tls_handshake_timeout(broker));
     auto* raw = stream.get();
     auto on_timeout = [raw](const boost::system::error_code& e) {
         if (e) return;  // cancelled: the handshake ended first
@@ -297,28 +511,37 @@ asio::awaitable<void> serve_tls_connection(broker::Broker& broker, std::unique_p
         raw->next_layer().close(ignored);
     };
     timer.async_wait(std::move(on_timeout));
+    broker::Stats::add(broker.stats().tls_handshakes_started);
     boost::system::error_code ec;
     co_await stream->async_handshake(asio::ssl::stream_base::server, asio::redirect_error(asio::use_awaitable, ec));
     timer.cancel();
     if (ec) {
+        broker::Stats::add(broker.stats().tls_handshakes_failed);
         log::debug("TLS handshake with {} failed: {}", address, ec.message());
         co_return;
     }
-    auto task = serve_connection(broker, std::move(*stream), std::move(address));
+    auto task = serve_connection(broker, gate, std::move(*stream), std::move(address), std::move(slot));
     co_await std::move(task);
 }
 
 }  // namespace
 
-std::string metrics_text(broker::Broker& broker) {
+std::string metrics_text(broker::Broker& broker, const ConnectionGate& gate) {
     auto& s = broker.stats();
     const auto st = broker.records().store().stats();
     std::string out;
     const auto metric = [&out](std::string_view name, std::string_view type, std::string_view help, auto value) {
         out += fmt::format("# HELP {} {}\n# TYPE {} {}\n{} {}\n", name, help, name, type, name, value);
     };
+    // One metric with a label: `values` are (label value, sample) pairs.
+    const auto labelled = [&out](std::string_view name, std::string_view help, std::string_view label,
+                                 std::initializer_list<std::pair<std::string_view, std::uint64_t>> values) {
+        out += fmt::format("# HELP {} {}\n# TYPE {} counter\n", name, help, name);
+        for (const auto& [v, n] : values) out += fmt::format("{}{{{}=\"{}\"}} {}\n", name, label, v, n);
+    };
     const auto get = [](const std::atomic<std::uint64_t>& a) { return a.load(std::memory_order_relaxed); };
     metric("harperrt_connections", "gauge", "Open client connections.", broker.connection_count());
+    metric("harperrt_pending_connections", "gauge", "TLS handshakes and HTTP connections in progress.", gate.pending());
     metric("harperrt_sessions", "gauge", "Sessions (connected and persistent).", broker.session_count());
     metric("harperrt_clients_connected", "gauge", "Connected MQTT clients.", get(s.clients_connected));
     metric("harperrt_messages_received_total", "counter", "MQTT packets received.", get(s.messages_received));
@@ -330,6 +553,21 @@ std::string metrics_text(broker::Broker& broker) {
     metric("harperrt_bytes_received_total", "counter", "Bytes received from MQTT clients.", get(s.bytes_received));
     metric("harperrt_bytes_sent_total", "counter", "Bytes sent to MQTT clients.", get(s.bytes_sent));
     metric("harperrt_v3_rejections_total", "counter", "Refusals a 3.1.1 client could not be told.", get(s.v3_rejections));
+    metric("harperrt_slow_consumers_disconnected_total", "counter", "Connections closed for not reading fast enough.",
+           get(s.slow_consumers_disconnected));
+    labelled("harperrt_auth_failures_total", "Failed logins: CONNACK 0x86/0x87 (3.1.1: 4/5), HTTP 401.", "protocol",
+             {{"mqtt", get(s.auth_failures_mqtt)}, {"http", get(s.auth_failures_http)}});
+    labelled("harperrt_acl_denied_total", "Actions the roles did not allow (PUBLISH, SUBSCRIBE, REST 403).", "action",
+             {{"publish", get(s.denied_publish)},
+              {"subscribe", get(s.denied_subscribe)},
+              {"rest_read", get(s.denied_rest_read)},
+              {"rest_write", get(s.denied_rest_write)},
+              {"rest_delete", get(s.denied_rest_delete)}});
+    labelled("harperrt_connections_refused_total", "Connections closed on accept by mqtt.limits.", "reason",
+             {{"rate_limit", get(s.refused_rate_limit)}, {"max_connections", get(s.refused_max_connections)}});
+    metric("harperrt_tls_handshakes_total", "counter", "TLS handshakes started.", get(s.tls_handshakes_started));
+    metric("harperrt_tls_handshake_failures_total", "counter", "TLS handshakes that failed or timed out.",
+           get(s.tls_handshakes_failed));
     metric("harperrt_store_commits_total", "counter", "Store group commits.", st.commits);
     metric("harperrt_store_failed_commits_total", "counter", "Store group commits that failed.", st.failed_commits);
     metric("harperrt_store_operations_total", "counter", "Store write operations.", st.ops);
@@ -341,7 +579,7 @@ std::string metrics_text(broker::Broker& broker) {
     return out;
 }
 
-asio::awaitable<void> accept_http(tcp::acceptor& acceptor, broker::Broker& broker, ConnectRateLimiter& limiter,
+asio::awaitable<void> accept_http(tcp::acceptor& acceptor, broker::Broker& broker, ConnectionGate& gate,
                                   const TlsContextHolder* tls) {
     auto& io = broker.io();
     for (;;) {
@@ -351,24 +589,34 @@ asio::awaitable<void> accept_http(tcp::acceptor& acceptor, broker::Broker& broke
         if (ec) {
             if (ec == asio::error::operation_aborted || !acceptor.is_open()) co_return;
             log::warn("http accept: {}", ec.message());
+            if (ec == asio::error::no_descriptors || ec == asio::error::no_buffer_space) {
+                asio::steady_timer t(io, std::chrono::milliseconds(100));  // out of descriptors: back off
+                co_await t.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+            }
             continue;
         }
-        boost::system::error_code peer_ec;
-        const auto peer = socket.remote_endpoint(peer_ec);
-        auto address = peer_ec ? std::string{} : peer.address().to_string();
-        if (!limiter.allow(address)) {
-            socket.close(peer_ec);
+        auto address = peer_address(socket);
+        // The gate first: no TLS handshake and no parsing for a refused socket.
+        if (!gate.allow_rate(address)) {
+            log::debug("HTTP connection from {} refused: mqtt.limits.connectRatePerIp", address);
+            socket.close(ec);
+            continue;
+        }
+        auto slot = gate.acquire_pending();
+        if (!slot) {
+            log::debug("HTTP connection from {} refused: too many HTTP connections", address);
+            socket.close(ec);
             continue;
         }
         const auto executor = socket.get_executor();
         if (tls != nullptr) {
             auto ctx = tls->get();
             auto stream = std::make_unique<net::TlsStream>(std::move(socket), *ctx);
-            auto task = serve_tls_connection(broker, std::move(stream), std::move(address));
+            auto task = serve_tls_connection(broker, gate, std::move(stream), std::move(address), std::move(*slot));
             asio::co_spawn(executor, std::move(task), asio::detached);
             continue;
         }
-        auto task = serve_connection(broker, std::move(socket), std::move(address));
+        auto task = serve_connection(broker, gate, std::move(socket), std::move(address), std::move(*slot));
         asio::co_spawn(executor, std::move(task), asio::detached);
     }
 }
