@@ -1,6 +1,7 @@
 #include "daemon/http/http_server.hpp"
 
 #include "daemon/auth/acl.hpp"
+#include "daemon/broker/query.hpp"
 #include "daemon/broker/record_write.hpp"
 
 #include "common/encoding/codec.hpp"
@@ -119,10 +120,57 @@ Response health(const Request& req, broker::Broker& broker) {
                                      broker.session_count()));
 }
 
-// GET /Table/: what to stream (write_collection) once rest() has checked the request.
+// GET /Table/ and GET /Table/?query: what to stream (write_collection) once rest() has
+// checked the request.
 struct Collection {
     std::string table;
     encoding::Format format = encoding::Format::json;
+    std::shared_ptr<const broker::LiveQuery> query;  // GET /Table/?query (DESIGN.md §5 syntax)
+};
+
+// Reads a collection batch by batch, each record already encoded in the response format.
+// Without a query the store's scan, MessagePack passed through as stored; with one, the
+// query's QueryScan (its indexes, limit and select).
+class CollectionReader {
+public:
+    CollectionReader(const broker::Records& records, const Collection& coll) : records_(records), coll_(coll) {
+        if (coll.query) scan_.emplace(records, coll.query, stream_batch);
+    }
+    bool done() const { return done_; }
+    // Appends the next batch's encoded records to `items`.
+    Result<void> next(std::vector<std::string>& items) {
+        if (scan_) {
+            auto matches = scan_->next();
+            if (!matches) return error(matches.error());
+            for (const auto& m : *matches) items.push_back(encoding::encode(*m.value, coll_.format));
+            done_ = scan_->done();
+            return ok();
+        }
+        auto batch = records_.store().scan(coll_.table, after_, stream_batch);
+        if (!batch) return error(batch.error());
+        for (auto& rec : *batch) {
+            if (coll_.format == encoding::Format::msgpack) {  // records are stored as MessagePack
+                items.push_back(std::move(rec.data));
+                continue;
+            }
+            auto value = encoding::decode(rec.data, encoding::Format::msgpack);
+            if (!value) {
+                log::warn("GET /{}/: record {} does not decode: {}", coll_.table, rec.key.id, value.error().message());
+                continue;
+            }
+            items.push_back(encoding::encode(*value, coll_.format));
+        }
+        done_ = batch->size() < stream_batch;
+        if (!done_) after_ = batch->back().key.id;
+        return ok();
+    }
+
+private:
+    const broker::Records& records_;
+    const Collection& coll_;
+    std::optional<broker::QueryScan> scan_;
+    std::optional<std::string> after_;
+    bool done_ = false;
 };
 
 using RestResult = std::variant<Response, Collection>;
@@ -150,7 +198,15 @@ asio::awaitable<RestResult> rest(const Request& req, broker::Broker& broker) {
     if (slash == std::string_view::npos || slash + 1 == topic_name.size()) {  // the collection
         if (method != bhttp::verb::get) co_return error_response(req, bhttp::status::method_not_allowed, "GET only");
         if (!authorizer.can_table(*who, table, auth::TableAction::read)) co_return denied(req, stats.denied_rest_read);
-        co_return Collection{std::string(table), response_format(req)};
+        Collection coll{std::string(table), response_format(req), nullptr};
+        if (const auto q = target.find('?'); q != std::string_view::npos) {
+            // The query string is a query (DESIGN.md §5), positions counted in it from 1.
+            const broker::QueryFilter qf{std::string(table), target.substr(q + 1), 0};
+            auto live = broker::make_live_query(std::string(table) + "/?" + std::string(qf.text), qf, records);
+            if (!live.query) co_return error_response(req, bhttp::status::bad_request, live.error);
+            coll.query = std::move(live.query);
+        }
+        co_return coll;
     }
 
     auto key = records.key_of(topic_name);
@@ -274,24 +330,23 @@ asio::awaitable<bool> write_body_part(Socket& socket, asio::steady_timer& timer,
 template <class Socket>
 asio::awaitable<bool> write_collection(Socket& socket, const Request& req, broker::Broker& broker,
                                        const Collection& coll) {
-    const auto& store = broker.records().store();
+    const auto& records = broker.records();
     const auto format = coll.format;
-    // Records are stored as MessagePack, so that format passes them through unchanged.
+    std::vector<std::string> items;
+    // MessagePack announces its array's length: count first (a dry run of the same read).
     std::optional<std::uint64_t> count;
     if (format == encoding::Format::msgpack) {
         std::uint64_t n = 0;
-        std::optional<std::string> after;
-        for (;;) {
-            auto batch = store.scan(coll.table, after, stream_batch);
-            if (!batch) {
-                auto res = error_response(req, bhttp::status::internal_server_error, batch.error().message());
+        CollectionReader counter(records, coll);
+        while (!counter.done()) {
+            items.clear();
+            if (auto r = counter.next(items); !r) {
+                auto res = error_response(req, bhttp::status::internal_server_error, r.error().message());
                 boost::system::error_code ec;
                 co_await bhttp::async_write(socket, res, asio::redirect_error(asio::use_awaitable, ec));
                 co_return !ec && res.keep_alive();
             }
-            n += batch->size();
-            if (batch->size() < stream_batch) break;
-            after = batch->back().key.id;
+            n += items.size();
             // Let the other connections on this thread run between batches.
             co_await asio::post(socket.get_executor(), asio::use_awaitable);
         }
@@ -324,34 +379,24 @@ asio::awaitable<bool> write_collection(Socket& socket, const Request& req, broke
     std::uint64_t sent = 0;
     bool first = true;
     bool grown = false;  // MessagePack: more records than counted
-    std::optional<std::string> after;
-    for (;;) {
-        auto batch = store.scan(coll.table, after, stream_batch);
-        if (!batch) {
-            log::warn("GET /{}/: scan failed after {} records: {}", coll.table, sent, batch.error().message());
+    CollectionReader reader(records, coll);
+    while (!reader.done()) {
+        items.clear();
+        if (auto r = reader.next(items); !r) {
+            log::warn("GET /{}/: read failed after {} records: {}", coll.table, sent, r.error().message());
             co_return false;
         }
-        for (const auto& rec : *batch) {
-            if (format == encoding::Format::msgpack) {
-                if (sent == *count) {
-                    grown = true;
-                    break;
-                }
-                chunk += rec.data;
-                ++sent;
-                continue;
-            }
-            auto value = encoding::decode(rec.data, encoding::Format::msgpack);
-            if (!value) {
-                log::warn("GET /{}/: record {} does not decode: {}", coll.table, rec.key.id, value.error().message());
-                continue;
+        for (auto& item : items) {
+            if (count && sent == *count) {
+                grown = true;
+                break;
             }
             if (format == encoding::Format::json && !first) chunk += ',';
-            chunk += encoding::encode(*value, format);
+            chunk += item;
             first = false;
             ++sent;
         }
-        const bool last = batch->size() < stream_batch;
+        const bool last = reader.done();
         if (grown || (last && count && sent != *count)) {
             // MessagePack announced `count` items: a table whose size changed since cannot
             // be sent correctly. Cut the response short rather than send a wrong array.
@@ -359,8 +404,12 @@ asio::awaitable<bool> write_collection(Socket& socket, const Request& req, broke
             co_return false;
         }
         if (last) break;
-        after = batch->back().key.id;
-        if (!co_await write_body_part(socket, timer, chunked, chunk)) co_return false;
+        if (chunk.empty()) {
+            // A query that matched nothing in this batch: let the other connections run.
+            co_await asio::post(socket.get_executor(), asio::use_awaitable);
+        } else if (!co_await write_body_part(socket, timer, chunked, chunk)) {
+            co_return false;
+        }
     }
     switch (format) {
     case encoding::Format::json: chunk += ']'; break;

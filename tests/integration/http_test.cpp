@@ -500,6 +500,67 @@ TEST_F(HttpStream, CollectionIsStreamedInChunksInEveryFormat) {
     EXPECT_EQ(fetch("application/x-msgpack", {}, "/Empty/").second, "\x90");
 }
 
+// GET /Table/?query: the query syntax of subscriptions (DESIGN.md §5) over REST, its
+// indexes, select and limit, in every format; a malformed query is a 400 naming the position.
+class HttpQuery : public Http {
+protected:
+    HttpQuery() : Http("tables:\n  Sensor: { primaryKey: id, indexes: [status, temp] }\n") {}
+    Json get_json(const std::string& path, const std::string& accept = "application/json") {
+        std::string out, err;
+        const auto body = (daemon_.dir() / "q.body").string();
+        EXPECT_EQ(run_command("curl -s -o " + body + " -w '%{http_code}' -H 'Accept: " + accept + "' '" + url(path) + "'",
+                              &out, &err), 0) << err;
+        EXPECT_EQ(out, "200") << path;
+        std::ifstream in(body, std::ios::binary);
+        const std::string bytes(std::istreambuf_iterator<char>(in), {});
+        if (accept == "application/cbor") return Json::from_cbor(bytes);
+        if (accept == "application/x-msgpack") return Json::from_msgpack(bytes);
+        return Json::parse(bytes);
+    }
+    static std::vector<std::string> ids(const Json& array) {
+        std::vector<std::string> out;
+        for (const auto& r : array) out.push_back(r.at("id").get<std::string>());
+        return out;
+    }
+};
+
+TEST_F(HttpQuery, QueriesSelectLimitAndFormats) {
+    {
+        // Pipelined retained QoS 0 puts, then one QoS 1 whose PUBACK follows all of them.
+        TestClient pub(daemon_.mqtt_port(), Version::v5);
+        pub.connect("query-pub");
+        for (int i = 1; i <= 1200; ++i) {  // more than one streamed batch (500)
+            const std::string payload = std::string(R"({"status":")") + (i % 3 == 0 ? "off" : "active") +
+                                        R"(","temp":)" + std::to_string(i) + "}";
+            if (i < 1200) pub.send(mqtt::Publish{"Sensor/s" + std::to_string(10000 + i), payload, QoS::at_most_once, true, false, 0, {}});
+            else pub.publish("Sensor/s" + std::to_string(10000 + i), payload, QoS::at_least_once, true);
+        }
+    }
+    const auto all = get_json("/Sensor/");
+    const auto active = get_json("/Sensor/?status=active");
+    EXPECT_EQ(all.size(), 1200u);
+    EXPECT_EQ(active.size(), 800u);
+    for (const auto& r : active) EXPECT_EQ(r.at("status"), "active");
+    // A range on an index comes in the index's order; limit takes the lowest.
+    EXPECT_EQ(ids(get_json("/Sensor/?temp=gt=5&limit(3)")), (std::vector<std::string>{"s10006", "s10007", "s10008"}));
+    EXPECT_EQ(get_json("/Sensor/?temp=le=3&select(temp)"),
+              Json::parse(R"([{"id":"s10001","temp":1},{"id":"s10002","temp":2},{"id":"s10003","temp":3}])"));
+    EXPECT_EQ(get_json("/Sensor/?(temp=lt=4&status=off|temp=1)&select(temp)"),
+              Json::parse(R"([{"id":"s10001","temp":1},{"id":"s10003","temp":3}])"));
+    // Every format, the same records.
+    const auto q = "/Sensor/?status=off&temp=gt=100";
+    const auto as_json = get_json(q);
+    EXPECT_FALSE(as_json.empty());
+    EXPECT_EQ(get_json(q, "application/cbor"), as_json);
+    EXPECT_EQ(get_json(q, "application/x-msgpack"), as_json);
+    EXPECT_EQ(get_json("/Sensor/?status=nothing"), Json::array());
+    EXPECT_EQ(get_json("/Sensor/?status=nothing", "application/x-msgpack"), Json::array());
+    // A malformed query: 400, with the position in the query string.
+    const auto bad = curl("'" + url("/Sensor/?temp=xx=1") + "'");
+    EXPECT_TRUE(bad.ends_with("\n400")) << bad;
+    EXPECT_NE(bad.find("query error at position 5: unknown operator '=xx='"), std::string::npos) << bad;
+}
+
 TEST_F(Http, MqttJsOverWebSocketGetsCborFromTheUpgradeAcceptHeader) {
     const std::filesystem::path js = HARPERRT_JS_DIR;
     std::string out, err;
