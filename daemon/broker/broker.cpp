@@ -322,6 +322,21 @@ std::string Broker::assign_client_id() {
                        next_client_number_.fetch_add(1));
 }
 
+Broker::QueueTotals Broker::queue_totals() const {
+    std::vector<std::shared_ptr<session::Session>> sessions;
+    {
+        std::scoped_lock lock(mu_);
+        sessions.reserve(sessions_.size());
+        for (const auto& [id, s] : sessions_) sessions.push_back(s);
+    }
+    QueueTotals totals;
+    for (const auto& s : sessions) {  // each takes its own lock, not the broker's
+        totals.queued += s->queued();
+        totals.inflight += s->inflight();
+    }
+    return totals;
+}
+
 std::size_t Broker::session_count() const {
     std::scoped_lock lock(mu_);
     return sessions_.size();

@@ -81,6 +81,12 @@ public:
     // A fresh unique client identifier (v5 Assigned Client Identifier).
     std::string assign_client_id();
     std::size_t session_count() const;
+    // Outbound QoS 1/2 messages of all sessions: waiting in their queues, and in flight.
+    struct QueueTotals {
+        std::size_t queued = 0;
+        std::size_t inflight = 0;
+    };
+    QueueTotals queue_totals() const;
 
     // Persistence across restarts (DESIGN.md §7): plain retained messages and persistent
     // sessions live in the store's kv namespaces (persist.hpp). load_persisted() runs once

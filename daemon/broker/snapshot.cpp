@@ -42,8 +42,10 @@ boost::asio::awaitable<void> send_snapshot(Broker& broker, std::shared_ptr<sessi
         // Retained messages sent because of a subscription have RETAIN=1 (v5 [MQTT-3.3.1-9],
         // 3.1.1 [MQTT-3.3.1-8]); a stored record goes at the granted QoS (DESIGN.md §3).
         session->deliver(msg, std::min(msg->qos, r.qos), std::move(ids), true, r.accept, true);
+        Stats::add(broker.stats().snapshot_messages);
     };
     for (const auto& r : requests) {
+        Stats::add(broker.stats().snapshots);
         if (r.query) {
             QueryScan scan(records, r.query, batch_size);
             log::debug("snapshot of query {}: {}", r.filter, scan.plan().empty() ? "full scan" : "index: " + scan.plan());

@@ -36,8 +36,11 @@ struct Stats {
     std::atomic<std::uint64_t> tls_handshakes_started{0};
     std::atomic<std::uint64_t> tls_handshakes_failed{0};      // failed or timed out
 
-    // Query subscriptions (DESIGN.md §5): snapshots sent (SUBSCRIBE and reconnect).
+    // Snapshots (DESIGN.md §2, §5): one per subscription that asked for one (queries also on
+    // reconnect), and the records and retained messages they delivered.
+    std::atomic<std::uint64_t> snapshots{0};
     std::atomic<std::uint64_t> query_snapshots{0};
+    std::atomic<std::uint64_t> snapshot_messages{0};
 
     static void add(std::atomic<std::uint64_t>& c, std::uint64_t n = 1) { c.fetch_add(n, std::memory_order_relaxed); }
 };

@@ -617,12 +617,31 @@ std::string metrics_text(broker::Broker& broker, const ConnectionGate& gate) {
     metric("harperrt_tls_handshakes_total", "counter", "TLS handshakes started.", get(s.tls_handshakes_started));
     metric("harperrt_tls_handshake_failures_total", "counter", "TLS handshakes that failed or timed out.",
            get(s.tls_handshakes_failed));
+    const auto queues = broker.queue_totals();
+    metric("harperrt_session_queued_messages", "gauge", "QoS 1/2 messages waiting in session queues.", queues.queued);
+    metric("harperrt_session_inflight_messages", "gauge", "QoS 1/2 messages sent and not yet acknowledged.",
+           queues.inflight);
+    metric("harperrt_subscriptions", "gauge", "Subscriptions, queries included.", broker.router().size());
+    metric("harperrt_snapshots_total", "counter", "Snapshots sent (a subscription's records and retained messages).",
+           get(s.snapshots));
+    metric("harperrt_query_snapshots_total", "counter", "Snapshots of query subscriptions.", get(s.query_snapshots));
+    metric("harperrt_snapshot_messages_total", "counter", "Records and retained messages sent in snapshots.",
+           get(s.snapshot_messages));
     metric("harperrt_store_commits_total", "counter", "Store group commits.", st.commits);
     metric("harperrt_store_failed_commits_total", "counter", "Store group commits that failed.", st.failed_commits);
     metric("harperrt_store_operations_total", "counter", "Store write operations.", st.ops);
     metric("harperrt_store_queue_depth", "gauge", "Store writes queued.", st.queue_depth);
-    metric("harperrt_store_commit_latency_seconds_total", "counter", "Total time spent committing.",
-           std::chrono::duration<double>(st.total_commit_latency).count());
+    // A Prometheus histogram: cumulative buckets, then the sum and the count.
+    out += "# HELP harperrt_store_commit_latency_seconds Latency of the store's group commits.\n"
+           "# TYPE harperrt_store_commit_latency_seconds histogram\n";
+    std::uint64_t cumulative = 0;
+    for (std::size_t i = 0; i < st.commit_latency_buckets.size(); ++i) {
+        cumulative += st.commit_latency_buckets[i];
+        const auto le = i < store::commit_latency_bounds.size() ? fmt::format("{}", store::commit_latency_bounds[i]) : "+Inf";
+        out += fmt::format("harperrt_store_commit_latency_seconds_bucket{{le=\"{}\"}} {}\n", le, cumulative);
+    }
+    out += fmt::format("harperrt_store_commit_latency_seconds_sum {}\nharperrt_store_commit_latency_seconds_count {}\n",
+                       std::chrono::duration<double>(st.total_commit_latency).count(), cumulative);
     metric("harperrt_store_last_commit_latency_seconds", "gauge", "Latency of the last commit.",
            std::chrono::duration<double>(st.last_commit_latency).count());
     return out;

@@ -354,6 +354,10 @@ void SqliteStore::run_group(std::vector<Pending>& group) {
         stats_.batches += group.size();
         stats_.last_commit_latency = latency;
         stats_.total_commit_latency += latency;
+        const double seconds = std::chrono::duration<double>(latency).count();
+        std::size_t bucket = 0;
+        while (bucket < commit_latency_bounds.size() && seconds > commit_latency_bounds[bucket]) ++bucket;
+        ++stats_.commit_latency_buckets[bucket];
         stats_.last_version = last_version_;
     }
     // Invariant 3: outside any transaction and lock.

@@ -11,6 +11,7 @@
 #include "common/util/result.hpp"
 #include "daemon/store/errors.hpp"
 
+#include <array>
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
@@ -112,6 +113,11 @@ struct IndexRef {
     friend bool operator==(const IndexRef&, const IndexRef&) = default;
 };
 
+// Upper bounds (seconds) of the commit latency histogram's buckets; a last bucket holds
+// everything above.
+inline constexpr std::array<double, 12> commit_latency_bounds = {0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005,
+                                                                  0.01,   0.025,   0.05,   0.1,   0.25,   1.0};
+
 // Counters for metrics. Latencies cover BEGIN IMMEDIATE through COMMIT of a group.
 struct Stats {
     std::uint64_t commits = 0;          // group transactions committed
@@ -120,6 +126,8 @@ struct Stats {
     std::uint64_t batches = 0;          // write requests (a single put counts as one batch)
     std::chrono::nanoseconds last_commit_latency{0};
     std::chrono::nanoseconds total_commit_latency{0};
+    // Commits per latency bucket (commit_latency_bounds, then one for the rest); not cumulative.
+    std::array<std::uint64_t, commit_latency_bounds.size() + 1> commit_latency_buckets{};
     std::size_t queue_depth = 0;        // operations queued, not yet taken by the writer
     std::uint64_t last_version = 0;     // the highest version handed out so far
 };

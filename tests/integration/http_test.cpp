@@ -222,6 +222,35 @@ TEST_F(Http, HealthAndMetrics) {
     EXPECT_NE(metrics.find("# TYPE harperrt_connections gauge\nharperrt_connections 1\n"), std::string::npos) << metrics;
     EXPECT_NE(metrics.find("harperrt_store_commits_total "), std::string::npos) << metrics;
     EXPECT_NE(metrics.find("harperrt_bytes_received_total "), std::string::npos) << metrics;
+
+    // A record write, a snapshot of a record and of a query, and a message queued for an
+    // offline persistent session show in the histogram, the snapshot counters and the queue gauge.
+    const double commits_before = sample(metrics, "harperrt_store_commit_latency_seconds_count");
+    c.publish("Sensor/1", R"({"t":1})", QoS::at_least_once, true, 1);
+    c.subscribe("Sensor/1", QoS::at_least_once, 2);
+    EXPECT_EQ(c.receive_publish().topic, "Sensor/1");
+    c.subscribe("Sensor/?t=1", QoS::at_least_once, 3);
+    EXPECT_EQ(c.receive_publish().topic, "Sensor/1");
+    {
+        TestClient away(daemon_.mqtt_port(), Version::v5);
+        mqtt::Properties keep;
+        keep.session_expiry_interval = 600;
+        away.connect("away", false, keep);
+        away.subscribe("plain/#", QoS::at_least_once);
+        away.disconnect();
+        ASSERT_TRUE(away.wait_closed());
+    }
+    c.publish("plain/x", "queued", QoS::at_least_once, false, 4);
+    const auto after = curl(url("/metrics"));
+    EXPECT_NE(after.find("# TYPE harperrt_store_commit_latency_seconds histogram\n"), std::string::npos) << after;
+    const double count = sample(after, "harperrt_store_commit_latency_seconds_count");
+    EXPECT_GT(count, commits_before) << after;
+    EXPECT_EQ(sample(after, R"(harperrt_store_commit_latency_seconds_bucket{le="+Inf"})"), count) << after;
+    EXPECT_GE(sample(after, "harperrt_snapshots_total"), 2) << after;
+    EXPECT_EQ(sample(after, "harperrt_query_snapshots_total"), 1) << after;
+    EXPECT_GE(sample(after, "harperrt_snapshot_messages_total"), 2) << after;
+    EXPECT_EQ(sample(after, "harperrt_session_queued_messages"), 1) << after;
+    EXPECT_GE(sample(after, "harperrt_subscriptions"), 3) << after;
 }
 
 TEST_F(Http, RestPutGetDeleteWithNegotiationAndMqttNotification) {
