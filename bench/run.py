@@ -8,6 +8,11 @@ harperrt / mosquitto for each metric. Exit status is non-zero only when a tool f
 (a broker does not start, the load generator errors or times out), never on ratios.
 
   bench/run.py [--quick] [--rounds 3] [--only fanin_q1,idle] [--no-build] [--json FILE]
+               [--threads N] [--records N]
+
+Opt-in (only with --only): records_10m, harperrt alone (mosquitto would hold 10M retained
+messages in memory): --records (default 10 000 000) retained puts, then a snapshot of all
+of them, with the broker's RSS at the end of each step.
 """
 import argparse
 import json
@@ -45,7 +50,7 @@ MOSQUITTO_BASE = [
     "log_dest none",
 ]
 
-def scenarios(quick):
+def scenarios(quick, records=10_000_000):
     q = quick
     n_fanin = 2000 if q else 100000
     return [
@@ -74,6 +79,15 @@ def scenarios(quick):
           ("snapshot missing", "1.lost", False)]),
         ("idle", ["idle", "--conns", "200" if q else "10000", "--hold", "1"], [],
          [("KiB per connection", "kib_per_conn", False), ("idle daemon RSS KiB", "idle_rss_kib", False)]),
+        ("records_10m",
+         [["retained", "--qos", "1", "--pubs", "10", "--inflight", "1000", "--prefix", "Bench/",
+           "--count", str(1000 if q else records)],
+          ["snapshot", "--qos", "1", "--filter", "Bench/#", "--count", str(1000 if q else records)]],
+         [],
+         [("retained puts/s", "0.rate", True), ("RSS after puts KiB", "0.broker_rss_kib", False),
+          ("snapshot msgs/s", "1.rate", True), ("RSS after snapshot KiB", "1.broker_rss_kib", False),
+          ("snapshot missing", "1.lost", False)],
+         {"opt_in": True, "only": "harperrt", "time_limit": 7200}),
     ]
 
 
@@ -100,14 +114,14 @@ def rss_kib(pid):
 
 
 class Broker:
-    def __init__(self, kind, build_dir, extra_conf, prefix=()):
+    def __init__(self, kind, build_dir, extra_conf, prefix=(), threads=1):
         self.kind = kind
         self.dir = tempfile.mkdtemp(prefix=f"harperrt-bench-{kind}-")
         self.proc = None
         if kind == "harperrt":
             cfg = os.path.join(self.dir, "harperrt.yaml")
             with open(cfg, "w") as f:
-                f.write(f"rootPath: {self.dir}/data\nthreads: 1\n"
+                f.write(f"rootPath: {self.dir}/data\nthreads: {threads}\n"
                         "mqtt:\n  limits: { connectRatePerIp: 0 }\n"
                         "storage: { sync: full }\nlogging: { level: warn }\n"
                         "tables:\n  Bench: { primaryKey: id }\n"
@@ -197,6 +211,8 @@ def main():
     ap.add_argument("--no-build", action="store_true")
     ap.add_argument("--build-dir", default=os.environ.get("HARPERRT_BUILD_DIR", os.path.join(ROOT, "build-bench")))
     ap.add_argument("--json", default="", help="also write every raw result to this file")
+    ap.add_argument("--threads", type=int, default=1, help="harperrt I/O threads (default 1)")
+    ap.add_argument("--records", type=int, default=10_000_000, help="records of the opt-in records_10m scenario")
     a = ap.parse_args()
     rounds = a.rounds or (1 if a.quick else 3)
     time_limit = 30 if a.quick else 120
@@ -212,17 +228,22 @@ def main():
 
     failed = False
     rows, raw = [], []
-    for name, lg_args, mq_extra, metrics, *rest in scenarios(a.quick):
-        prefix = rt_prefix() if rest and rest[0].get("rt") else []
+    for name, lg_args, mq_extra, metrics, *rest in scenarios(a.quick, a.records):
+        opts = rest[0] if rest else {}
+        prefix = rt_prefix() if opts.get("rt") else []
         if a.only and name not in a.only.split(","):
+            continue
+        if opts.get("opt_in") and name not in a.only.split(","):
             continue
         steps = lg_args if isinstance(lg_args[0], list) else [lg_args]
         per = {"harperrt": [], "mosquitto": []}
         for r in range(rounds):
             order = ["harperrt", "mosquitto"] if r % 2 == 0 else ["mosquitto", "harperrt"]
+            if opts.get("only"):
+                order = [opts["only"]]
             for kind in order:
                 try:
-                    b = Broker(kind, build_dir, mq_extra, prefix)
+                    b = Broker(kind, build_dir, mq_extra, prefix, a.threads)
                 except RuntimeError as e:
                     sys.stderr.write(str(e) + "\n")
                     failed = True
@@ -230,7 +251,7 @@ def main():
                 try:
                     results = []
                     for step in steps:
-                        res, ok = run_loadgen(build_dir, b, step, time_limit, prefix)
+                        res, ok = run_loadgen(build_dir, b, step, opts.get("time_limit", time_limit), prefix)
                         failed |= not ok
                         results.append(res)
                     results[0]["idle_rss_kib"] = b.idle_rss
@@ -261,7 +282,8 @@ def main():
     print(f"{'scenario':22} {'metric':24} {'harperrt':>12} {'mosquitto':>12} {'ratio h/m':>10}  better")
     for name, metric, h, mq, ratio, better in rows:
         print(f"{name:22} {metric:24} {fmt(h):>12} {fmt(mq):>12} {fmt(ratio):>10}  {better}")
-    print("\nharperrt settings:", "; ".join(f"{k}: {v}" for k, v in HARPERRT_BASE.items()))
+    settings = dict(HARPERRT_BASE, threads=f"{a.threads} ({'one I/O thread' if a.threads == 1 else 'I/O threads'})")
+    print("\nharperrt settings:", "; ".join(f"{k}: {v}" for k, v in settings.items()))
     print("mosquitto settings (mosquitto 2.0 defaults otherwise: max_inflight_messages 20, max_queued_messages 1000):")
     for l in MOSQUITTO_BASE:
         print("   ", l)

@@ -89,6 +89,12 @@ asio::awaitable<std::size_t> Stream::async_read_some(asio::mutable_buffer buf, e
     }
 }
 
+asio::awaitable<bool> Stream::async_wait_readable(error_code& ec) {
+    if (impl_->s.index() != 0) co_return false;
+    co_await std::get<0>(impl_->s).async_wait(tcp::socket::wait_read, asio::redirect_error(asio::use_awaitable, ec));
+    co_return true;
+}
+
 asio::awaitable<void> Stream::async_write(std::span<const asio::const_buffer> bufs, error_code& ec) {
     auto token = asio::redirect_error(asio::use_awaitable, ec);
     switch (impl_->s.index()) {

@@ -43,6 +43,12 @@ public:
     // WebSocket close are asio::error::eof) and returns 0.
     asio::awaitable<std::size_t> async_read_some(asio::mutable_buffer buf, error_code& ec);
 
+    // TCP: suspends until the socket has bytes to read (or EOF, an error), without a
+    // buffer, so an idle connection need not hold one. Other transports may hold bytes of
+    // their own (TLS records, WebSocket frames): returns false at once, read directly.
+    // True when it waited (`ec` set on failure).
+    asio::awaitable<bool> async_wait_readable(error_code& ec);
+
     // Writes every byte of `bufs` (one gather write on TCP); sets `ec` on failure.
     asio::awaitable<void> async_write(std::span<const asio::const_buffer> bufs, error_code& ec);
 

@@ -14,6 +14,8 @@
 #include "common/topic/utf8.hpp"
 #include "common/util/log.hpp"
 
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
@@ -25,34 +27,44 @@ namespace harperrt::daemon::broker {
 
 namespace {
 
-constexpr auto backpressure_poll = std::chrono::milliseconds(1);
+constexpr auto backpressure_recheck = std::chrono::milliseconds(250);  // for the publisher's own close
 constexpr auto backpressure_limit = std::chrono::seconds(30);  // then the queue limit applies
+
+// Where an acknowledgement goes: after every pending put of the connection, or (a
+// pipelined put's own) into the place the put reserved (connection.hpp, design note 4).
+using Ticket = std::optional<std::uint64_t>;
 
 // Sends the QoS 1/2 acknowledgement for `p` with `rc` (v5; before v5 the reason is lost).
 void acknowledge(const std::shared_ptr<session::Connection>& conn, const mqtt::Publish& p, mqtt::ReasonCode rc,
-                 std::string reason = {}) {
-    mqtt::Properties props;
-    if (!reason.empty() && conn->state().request_problem_information) props.reason_string = std::move(reason);
-    if (p.qos == mqtt::QoS::at_least_once) conn->send(mqtt::Puback{p.packet_id, rc, std::move(props)});
-    else if (p.qos == mqtt::QoS::exactly_once) conn->send(mqtt::Pubrec{p.packet_id, rc, std::move(props)});
+                 std::string reason = {}, Ticket ticket = std::nullopt) {
+    std::optional<mqtt::Packet> ack;
+    if (p.qos != mqtt::QoS::at_most_once) {
+        mqtt::Properties props;
+        if (!reason.empty() && conn->state().request_problem_information) props.reason_string = std::move(reason);
+        if (p.qos == mqtt::QoS::at_least_once) ack.emplace(mqtt::Puback{p.packet_id, rc, std::move(props)});
+        else ack.emplace(mqtt::Pubrec{p.packet_id, rc, std::move(props)});
+    }
+    if (ticket) conn->complete_ordered(*ticket, std::move(ack));
+    else if (ack) conn->send_ordered(*ack);
 }
 
 // A refused publish: v5 gets the reason code; 3.1.1 has none, so the server acks, logs,
 // counts, and with mqtt.v3RejectAction: disconnect closes the connection (DESIGN.md §3).
 void refuse(Broker& broker, const std::shared_ptr<session::Connection>& conn, const mqtt::Publish& p,
-            mqtt::ReasonCode rc, std::string reason) {
+            mqtt::ReasonCode rc, std::string reason, Ticket ticket = std::nullopt) {
     const auto& st = conn->state();
     if (mqtt::is_v5(st.version)) {
-        acknowledge(conn, p, rc, std::move(reason));
+        acknowledge(conn, p, rc, std::move(reason), ticket);
         return;
     }
     Stats::add(broker.stats().v3_rejections);
     log::warn("client {}: PUBLISH to {} refused ({}: {})", st.client_id, p.topic, mqtt::name(rc), reason);
     if (broker.config().mqtt.v3_reject_action == config::V3RejectAction::disconnect) {
+        if (ticket) conn->complete_ordered(*ticket, std::nullopt);
         conn->close();
         return;
     }
-    acknowledge(conn, p, mqtt::ReasonCode::success);
+    acknowledge(conn, p, mqtt::ReasonCode::success, {}, ticket);
 }
 
 // Copies what a delivery forwards from the publisher (v5 §3.3.2.3) into `msg`.
@@ -76,9 +88,11 @@ std::optional<encoding::Format> inbound_format(const mqtt::Publish& p, const ses
 
 // A retained PUBLISH to Table/ID: the record is written (group commit, durable under
 // storage.sync), routed to subscribers in commit order from the store's completion, and
-// only then acknowledged (DESIGN.md §3).
-boost::asio::awaitable<void> write_record(Broker& broker, const std::shared_ptr<session::Connection>& conn,
-                                          mqtt::Publish& p, const RecordKey& key) {
+// only then acknowledged (DESIGN.md §3), into the place `ticket` reserved. Runs as a
+// coroutine of its own on the connection's strand, so the reader goes on meanwhile; puts
+// reach the store in the order they were spawned (posts to a strand run in order).
+boost::asio::awaitable<void> write_record(Broker& broker, std::shared_ptr<session::Connection> conn,
+                                          mqtt::Publish p, RecordKey key, std::uint64_t ticket) {
     auto& st = conn->state();
     const auto& records = broker.records();
     bool declared = false;
@@ -93,8 +107,8 @@ boost::asio::awaitable<void> write_record(Broker& broker, const std::shared_ptr<
 
     if (p.payload.empty()) {  // an empty retained publish deletes the record
         auto removed = co_await async_remove_record(broker, key, std::move(origin));
-        if (!removed) refuse(broker, conn, p, to_reason_code(removed.error()), "store: " + removed.error().message());
-        else acknowledge(conn, p, mqtt::ReasonCode::success);
+        if (!removed) refuse(broker, conn, p, to_reason_code(removed.error()), "store: " + removed.error().message(), ticket);
+        else acknowledge(conn, p, mqtt::ReasonCode::success, {}, ticket);
         co_return;
     }
 
@@ -102,20 +116,22 @@ boost::asio::awaitable<void> write_record(Broker& broker, const std::shared_ptr<
     if (!format) {
         refuse(broker, conn, p, mqtt::ReasonCode::payload_format_invalid,
                declared ? "content type " + declared_type + " is not JSON, CBOR or MessagePack"
-                        : "a record must be a map in JSON, CBOR or MessagePack (no content type, and not JSON)");
+                        : "a record must be a map in JSON, CBOR or MessagePack (no content type, and not JSON)",
+               ticket);
         co_return;
     }
     auto record = records.make_record(key, p.payload, *format);
     if (!record) {
         refuse(broker, conn, p, mqtt::ReasonCode::payload_format_invalid,
                std::string("payload is not a record in ") + std::string(encoding::name(*format)) + ": " +
-                   record.error().message());
+                   record.error().message(),
+               ticket);
         co_return;
     }
     auto value = std::make_shared<const encoding::Value>(std::move(*record));
     auto put = co_await async_put_record(broker, key, std::move(value), std::move(origin));
-    if (!put) refuse(broker, conn, p, to_reason_code(put.error()), "store: " + put.error().message());
-    else acknowledge(conn, p, mqtt::ReasonCode::success);
+    if (!put) refuse(broker, conn, p, to_reason_code(put.error()), "store: " + put.error().message(), ticket);
+    else acknowledge(conn, p, mqtt::ReasonCode::success, {}, ticket);
 }
 
 }  // namespace
@@ -125,6 +141,9 @@ boost::asio::awaitable<void> handle_publish(Broker& broker, const std::shared_pt
     auto& st = conn->state();
     const auto& limits = broker.config().mqtt.limits;
     Stats::add(broker.stats().publish_received);
+    // A plain PUBLISH is routed now, so it waits for the connection's pending puts (a record
+    // put is routed at its commit): per-topic order holds (connection.hpp, design note 4).
+    if (!p.retain && conn->ordered_pending() > 0) co_await conn->async_wait_ordered(0);
 
     // Topic alias (v5 §3.3.2.3.4).
     if (auto alias = p.properties.topic_alias) {
@@ -214,7 +233,20 @@ boost::asio::awaitable<void> handle_publish(Broker& broker, const std::shared_pt
     }
 
     if (p.retain && record_key) {
-        co_await write_record(broker, conn, p, *record_key);
+        // Pipelined (connection.hpp, design note 4): at most serverReceiveMaximum puts of
+        // one connection are pending at once.
+        const std::size_t window = std::max<std::size_t>(limits.server_receive_maximum, 1);
+        if (conn->ordered_pending() >= window) co_await conn->async_wait_ordered(window - 1);
+        if (conn->closing()) co_return;
+        const auto ticket = conn->begin_ordered();
+        auto on_error = [conn, ticket](std::exception_ptr e) {
+            if (!e) return;
+            conn->complete_ordered(ticket, std::nullopt);
+            conn->close(mqtt::ReasonCode::unspecified_error);
+        };
+        boost::asio::co_spawn(conn->stream().get_executor(),
+                              write_record(broker, conn, std::move(p), std::move(*record_key), ticket),
+                              std::move(on_error));
         co_return;
     }
 
@@ -234,17 +266,25 @@ boost::asio::awaitable<void> handle_publish(Broker& broker, const std::shared_pt
     // full queue waits here, so this publisher's socket is read no faster than its
     // messages can be queued; nothing is dropped for a subscriber that is reading.
     // Offline sessions do not hold publishers back: their queue limit applies.
+    // The congested session wakes this publisher when its queue has room (Session::
+    // wait_for_room); the timer is only the give-up deadline and a recheck of our own close.
     auto targets = broker.router().match(msg);
     if (msg->qos != mqtt::QoS::at_most_once) {
         const auto give_up = Clock::now() + backpressure_limit;
+        std::shared_ptr<boost::asio::steady_timer> wait;
         for (;;) {
-            const bool full = std::any_of(targets.begin(), targets.end(), [](const Target& t) {
+            const auto full = std::find_if(targets.begin(), targets.end(), [](const Target& t) {
                 return t.qos != mqtt::QoS::at_most_once && t.session->congested();
             });
-            if (!full || conn->closing() || Clock::now() >= give_up) break;
-            boost::asio::steady_timer wait(co_await boost::asio::this_coro::executor, backpressure_poll);
+            const auto now = Clock::now();
+            if (full == targets.end() || conn->closing() || now >= give_up) break;
+            const auto executor = co_await boost::asio::this_coro::executor;
+            if (!wait) wait = std::make_shared<boost::asio::steady_timer>(executor);
+            wait->expires_at(std::min(give_up, now + backpressure_recheck));
+            auto wake = [wait, executor] { boost::asio::post(executor, [wait] { wait->cancel(); }); };
+            if (!full->session->wait_for_room(std::move(wake))) continue;
             boost::system::error_code ec;
-            co_await wait.async_wait(boost::asio::redirect_error(boost::asio::use_awaitable, ec));
+            co_await wait->async_wait(boost::asio::redirect_error(boost::asio::use_awaitable, ec));
         }
     }
     if (msg->retain) broker.retained_store(msg);

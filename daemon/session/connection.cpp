@@ -11,7 +11,10 @@
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
+#include <algorithm>
+#include <cstring>
 #include <exception>
+#include <vector>
 
 namespace harperrt::daemon::session {
 
@@ -24,6 +27,30 @@ std::atomic<std::uint64_t> g_next_id{1};
 constexpr std::size_t read_chunk = 16 * 1024;
 constexpr auto close_grace = 5s;  // how long a closing connection may take to flush
 constexpr std::size_t max_deferred = 1024;  // packets held behind a snapshot before reading pauses
+constexpr auto busy_gap = 2ms;  // reads closer than this keep the read buffer (design note 5)
+
+// Read buffers of read_chunk bytes, recycled per thread: a connection takes one when its
+// socket is readable and gives it back once every byte is consumed (design note 5).
+constexpr std::size_t pooled_buffers = 8;
+thread_local std::vector<std::unique_ptr<std::byte[]>> t_buffers;
+
+std::unique_ptr<std::byte[]> take_buffer() {
+    if (t_buffers.empty()) return std::make_unique_for_overwrite<std::byte[]>(read_chunk);
+    auto b = std::move(t_buffers.back());
+    t_buffers.pop_back();
+    return b;
+}
+
+void give_back_buffer(std::unique_ptr<std::byte[]> b, std::size_t capacity) {
+    if (capacity == read_chunk && t_buffers.size() < pooled_buffers) t_buffers.push_back(std::move(b));
+}
+
+// Design note 4: only a PUBLISH (handle_publish orders its own ack) and acks of our
+// PUBLISHes (they answer nothing) may be handled while puts are pending.
+bool waits_for_puts(mqtt::PacketType type) {
+    return type != mqtt::PacketType::publish && type != mqtt::PacketType::puback &&
+           type != mqtt::PacketType::pubrec && type != mqtt::PacketType::pubcomp;
+}
 }  // namespace
 
 Connection::Connection(broker::Broker& broker, net::Stream stream)
@@ -33,9 +60,9 @@ Connection::Connection(broker::Broker& broker, net::Stream stream)
       remote_(stream_.remote_endpoint()),
       write_wake_(stream_.get_executor()),
       keep_alive_timer_(stream_.get_executor()),
-      snapshot_done_(stream_.get_executor()),
-      drained_(stream_.get_executor()) {
+      changed_(stream_.get_executor()) {
     write_wake_.expires_at(steady::time_point::max());
+    changed_.expires_at(steady::time_point::max());
 }
 
 void Connection::snapshot_finished() {
@@ -44,7 +71,7 @@ void Connection::snapshot_finished() {
         draining_ = true;
         asio::co_spawn(stream_.get_executor(), drain_deferred(), asio::detached);
     } else if (deferred_.empty()) {
-        snapshot_done_.cancel();
+        changed_.cancel();
     }
 }
 
@@ -53,19 +80,60 @@ asio::awaitable<void> Connection::drain_deferred() {
     while (!deferred_.empty() && snapshots_running_ == 0 && !closing_.load()) {
         auto packet = std::move(deferred_.front());
         deferred_.pop_front();
+        if (!ordered_.empty() && waits_for_puts(mqtt::type_of(packet))) co_await async_wait_ordered(0);
         co_await broker::dispatch(broker_, self, std::move(packet));
     }
     draining_ = false;
     if (closing_.load()) deferred_.clear();
     // A SUBSCRIBE among them may have started a snapshot; its end drains the rest.
-    snapshot_done_.cancel();
+    changed_.cancel();
 }
 
 asio::awaitable<void> Connection::async_wait_snapshots() {
     while ((snapshots_running_ > 0 || draining_ || !deferred_.empty()) && !closing_.load()) {
-        snapshot_done_.expires_at(steady::time_point::max());
         error_code ec;
-        co_await snapshot_done_.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+        co_await changed_.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+    }
+}
+
+std::uint64_t Connection::begin_ordered() {
+    ordered_.emplace_back();
+    return ordered_base_ + ordered_.size() - 1;
+}
+
+void Connection::complete_ordered(std::uint64_t ticket, std::optional<mqtt::Packet> ack) {
+    if (ticket < ordered_base_ || ticket - ordered_base_ >= ordered_.size()) return;
+    auto& slot = ordered_[static_cast<std::size_t>(ticket - ordered_base_)];
+    slot.ready = true;
+    slot.ack = std::move(ack);
+    bool sent = false;
+    {
+        std::scoped_lock lock(out_mu_);
+        while (!ordered_.empty() && ordered_.front().ready) {
+            if (ordered_.front().ack && !(closing_.load() && writer_done_.load())) {
+                append_locked(*ordered_.front().ack);
+                sent = true;
+            }
+            ordered_.pop_front();
+            ++ordered_base_;
+        }
+    }
+    if (sent) wake_writer();
+    changed_.cancel();
+}
+
+void Connection::send_ordered(const mqtt::Packet& ack) {
+    if (ordered_.empty()) {
+        send(ack);
+        return;
+    }
+    ordered_.emplace_back(OrderedAck{true, ack});
+}
+
+asio::awaitable<void> Connection::async_wait_ordered(std::size_t max_pending) {
+    while (ordered_.size() > max_pending && !closing_.load()) {
+        error_code ec;
+        co_await changed_.async_wait(asio::redirect_error(asio::use_awaitable, ec));
     }
 }
 
@@ -76,11 +144,10 @@ asio::awaitable<void> Connection::async_wait_drained(std::size_t max_bytes, std:
             std::scoped_lock lock(out_mu_);
             if (out_.size() <= max_bytes && (!state_.session || state_.session->queued() <= max_queued)) co_return;
         }
-        // The writer cancels drained_ after every write; nothing can run between the check
+        // The writer cancels changed_ after every write; nothing can run between the check
         // above and this wait (both on the strand), so no wake-up is missed.
-        drained_.expires_at(steady::time_point::max());
         error_code ec;
-        co_await drained_.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+        co_await changed_.async_wait(asio::redirect_error(asio::use_awaitable, ec));
     }
 }
 
@@ -193,81 +260,133 @@ void Connection::close(std::optional<mqtt::ReasonCode> reason, std::string reaso
     asio::post(stream_.get_executor(), [self] { self->keep_alive_timer_.cancel(); });
 }
 
-asio::awaitable<void> Connection::read_loop() {
+asio::awaitable<bool> Connection::handle_buffered(std::span<const std::byte> pending, std::size_t& consumed,
+                                                  bool& clean) {
+    // A coroutine of its own, so that the reader's frame (alive while the connection idles)
+    // holds no decoded packet. Returns false when the connection is to end.
     auto self = shared_from_this();
     const std::uint32_t max_packet = broker_.config().mqtt.limits.max_packet_size;
-    mqtt::Bytes rx;
-    rx.reserve(read_chunk);
-    std::size_t begin = 0;  // start of unconsumed bytes in rx
+    for (;;) {
+        auto size = mqtt::frame_size(pending, max_packet);
+        if (!size) {
+            const auto rc = broker::to_reason_code(size.error());
+            log::debug("client {} ({}): {}", state_.client_id, remote_, size.error().message());
+            close(rc);
+            co_return false;
+        }
+        if (*size == 0 || pending.size() < *size) co_return true;
+        const auto frame = pending.first(*size);
+        broker::Stats::add(broker_.stats().messages_received);
+        auto packet = mqtt::decode(frame, state_.connected ? state_.version : mqtt::Version::v5);
+        if (!packet) {
+            const auto rc = broker::to_reason_code(packet.error());
+            if (!state_.connected) {
+                // A CONNECT that fails: answer in the client's version when we know it
+                // (v5 [MQTT-3.1.4-1..2], 3.1.1 [MQTT-3.1.2-2] for an unknown level).
+                const auto v = mqtt::connect_version(frame);
+                const bool is_connect = !frame.empty() && (std::to_integer<unsigned>(frame[0]) >> 4) == 1;
+                if (is_connect && (v || rc == mqtt::ReasonCode::unsupported_protocol_version)) {
+                    const auto answer_version = v.value_or(mqtt::Version::v311);
+                    version_.store(answer_version);
+                    send(mqtt::Connack{false, rc, {}});
+                }
+            }
+            log::debug("client {} ({}): bad packet: {}", state_.client_id, remote_, packet.error().message());
+            close(rc);
+            co_return false;
+        }
+        pending = pending.subspan(*size);
+        consumed += *size;
+        clean = std::holds_alternative<mqtt::Disconnect>(*packet);
+        // Acks of our own PUBLISHes pass a running snapshot; anything else is deferred
+        // behind it, in order (DESIGN.md §2: PINGRESP after the whole snapshot).
+        const auto type = mqtt::type_of(*packet);
+        const bool ack = type == mqtt::PacketType::puback || type == mqtt::PacketType::pubrec ||
+                         type == mqtt::PacketType::pubcomp;
+        if (!ack && (snapshots_running_ > 0 || draining_ || !deferred_.empty())) {
+            deferred_.emplace_back(std::move(*packet));
+            // A client that keeps sending while a snapshot streams is read no faster
+            // than it is served.
+            if (deferred_.size() >= max_deferred) co_await async_wait_snapshots();
+            continue;
+        }
+        if (!ordered_.empty() && waits_for_puts(type)) co_await async_wait_ordered(0);
+        co_await broker::dispatch(broker_, self, std::move(*packet));
+        if (closing_.load()) co_return false;
+    }
+}
+
+asio::awaitable<void> Connection::read_loop() {
+    auto self = shared_from_this();
+    // Received bytes: [begin, end) of a buffer of `capacity`, not zero-filled, held only
+    // while bytes wait or the socket may have more (design note 5).
+    std::unique_ptr<std::byte[]> rx;
+    std::size_t capacity = 0;
+    std::size_t begin = 0;
+    std::size_t end = 0;
+    bool drained = true;  // the last read left the socket empty (it did not fill the buffer)
+    bool busy = false;    // the last two reads came less than busy_gap apart
+    const bool can_wait = stream_.transport() == net::Transport::tcp;
     bool clean = false;
     while (!closing_.load()) {
         // Handle every complete packet already buffered, in order.
-        for (;;) {
-            const std::span<const std::byte> pending(rx.data() + begin, rx.size() - begin);
-            auto size = mqtt::frame_size(pending, max_packet);
-            if (!size) {
-                const auto rc = broker::to_reason_code(size.error());
-                log::debug("client {} ({}): {}", state_.client_id, remote_, size.error().message());
-                close(rc);
-                break;
-            }
-            if (*size == 0 || pending.size() < *size) break;
-            const auto frame = pending.first(*size);
-            broker::Stats::add(broker_.stats().messages_received);
-            auto packet = mqtt::decode(frame, state_.connected ? state_.version : mqtt::Version::v5);
-            if (!packet) {
-                const auto rc = broker::to_reason_code(packet.error());
-                if (!state_.connected) {
-                    // A CONNECT that fails: answer in the client's version when we know it
-                    // (v5 [MQTT-3.1.4-1..2], 3.1.1 [MQTT-3.1.2-2] for an unknown level).
-                    const auto v = mqtt::connect_version(frame);
-                    const bool is_connect = !frame.empty() && (std::to_integer<unsigned>(frame[0]) >> 4) == 1;
-                    if (is_connect && (v || rc == mqtt::ReasonCode::unsupported_protocol_version)) {
-                        const auto answer_version = v.value_or(mqtt::Version::v311);
-                        version_.store(answer_version);
-                        send(mqtt::Connack{false, rc, {}});
-                    }
-                }
-                log::debug("client {} ({}): bad packet: {}", state_.client_id, remote_, packet.error().message());
-                close(rc);
-                break;
-            }
-            begin += *size;
-            clean = std::holds_alternative<mqtt::Disconnect>(*packet);
-            // Acks of our own PUBLISHes pass a running snapshot; anything else is deferred
-            // behind it, in order (DESIGN.md §2: PINGRESP after the whole snapshot).
-            const auto type = mqtt::type_of(*packet);
-            const bool ack = type == mqtt::PacketType::puback || type == mqtt::PacketType::pubrec ||
-                             type == mqtt::PacketType::pubcomp;
-            if (!ack && (snapshots_running_ > 0 || draining_ || !deferred_.empty())) {
-                deferred_.push_back(std::move(*packet));
-                // A client that keeps sending while a snapshot streams is read no faster
-                // than it is served.
-                if (deferred_.size() >= max_deferred) co_await async_wait_snapshots();
-                continue;
-            }
-            co_await broker::dispatch(broker_, self, std::move(*packet));
-            if (closing_.load()) break;
+        if (end > begin) {
+            std::size_t consumed = 0;
+            const bool go_on =
+                co_await handle_buffered(std::span<const std::byte>(rx.get() + begin, end - begin), consumed, clean);
+            begin += consumed;
+            if (!go_on) break;
         }
         if (closing_.load()) break;
-        // Compact, then read more.
-        if (begin > 0) {
-            rx.erase(rx.begin(), rx.begin() + static_cast<std::ptrdiff_t>(begin));
+        error_code ec;
+        if (begin == end) {
+            begin = end = 0;
+            if (can_wait && drained && !busy) {
+                // Idle: no buffer while waiting (10k idle connections hold no 16 KiB each).
+                // A busy connection reads on with its buffer instead: the readiness wait
+                // costs a round through the reactor, which a window of 20 QoS 1 messages
+                // (a snapshot) feels.
+                if (rx) give_back_buffer(std::move(rx), capacity);
+                capacity = 0;
+                co_await stream_.async_wait_readable(ec);
+                if (ec) {
+                    if (ec != asio::error::operation_aborted)
+                        log::debug("client {} ({}): read: {}", state_.client_id, remote_, ec.message());
+                    break;
+                }
+            }
+        } else if (begin > 0) {  // compact
+            std::memmove(rx.get(), rx.get() + begin, end - begin);
+            end -= begin;
             begin = 0;
         }
-        const auto old = rx.size();
-        rx.resize(old + read_chunk);
-        error_code ec;
-        const auto n = co_await stream_.async_read_some(asio::buffer(rx.data() + old, read_chunk), ec);
-        rx.resize(old + n);
+        if (!rx) {
+            rx = take_buffer();
+            capacity = read_chunk;
+        } else if (capacity - end < read_chunk / 2) {
+            // Grow (a packet larger than the buffer); no zero-fill.
+            const std::size_t grown = capacity * 2;
+            auto bigger = std::make_unique_for_overwrite<std::byte[]>(grown);
+            if (end > 0) std::memcpy(bigger.get(), rx.get(), end);
+            give_back_buffer(std::move(rx), capacity);
+            rx = std::move(bigger);
+            capacity = grown;
+        }
+        const auto room = capacity - end;
+        const auto n = co_await stream_.async_read_some(asio::buffer(rx.get() + end, room), ec);
+        end += n;
+        drained = n < room;
         if (ec) {
             if (ec != asio::error::eof && ec != asio::error::operation_aborted && ec != asio::error::connection_reset)
                 log::debug("client {} ({}): read: {}", state_.client_id, remote_, ec.message());
             break;
         }
         broker::Stats::add(broker_.stats().bytes_received, n);
-        last_read_ = steady::now();
+        const auto now = steady::now();
+        busy = state_.connected && now - last_read_ < busy_gap;  // (not the CONNECT)
+        last_read_ = now;
     }
+    if (rx) give_back_buffer(std::move(rx), capacity);
     if (!closing_.exchange(true)) wake_writer();
     keep_alive_timer_.cancel();
     broker_.on_connection_closed(*this, !clean);
@@ -296,15 +415,14 @@ asio::awaitable<void> Connection::write_loop() {
         if (ec) break;
         broker::Stats::add(broker_.stats().bytes_sent, local.size());
         local.clear();
-        drained_.cancel();
+        changed_.cancel();
     }
     writer_done_.store(true);
     closing_.store(true);
     co_await stream_.async_shutdown();
     stream_.close();
     keep_alive_timer_.cancel();
-    drained_.cancel();
-    snapshot_done_.cancel();
+    changed_.cancel();
 }
 
 asio::awaitable<void> Connection::keep_alive_loop() {

@@ -16,6 +16,20 @@
 //      and wakes the writer, which flushes and then closes the stream; that ends the
 //      reader. The reader's exit path (on the strand) runs broker::on_connection_closed
 //      exactly once.
+//   4. Pipelined record writes: a retained PUBLISH to Table/ID is handed to the store
+//      without waiting for its commit (handle_publish.cpp), so the reader goes on with the
+//      next PUBLISH and one group commit can hold many puts of one connection. Each such
+//      put reserves its place (begin_ordered) and fills it when its commit completes
+//      (complete_ordered); acknowledgements are written in the order the PUBLISHes were
+//      read, an ack queued with send_ordered after every reserved one. Any packet other
+//      than a PUBLISH or an ack of ours waits until no put is pending, so its answer (and
+//      a later non-retained PUBLISH's routing) comes after the puts before it.
+//   5. Memory while idle: a TCP connection holds no read buffer while it waits for data
+//      (it waits for readability, then reads into a buffer from a per-thread pool that it
+//      gives back once every byte is consumed). Only a busy connection (reads less than
+//      2 ms apart) reads on with its buffer, until a read finds it idle again. The strand
+//      waits share one timer (`changed_`); deferred packets and ordered acks allocate
+//      their queues on first use.
 #pragma once
 
 #include "daemon/broker/message.hpp"
@@ -33,8 +47,10 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <span>
 #include <string>
 #include <unordered_map>
+#include <utility>
 
 namespace harperrt::daemon::broker {
 class Broker;
@@ -43,6 +59,27 @@ class Broker;
 namespace harperrt::daemon::session {
 
 class Session;
+
+// A std::deque that allocates nothing until first used (an empty std::deque allocates about
+// 1 KiB; most connections never defer a packet or pipeline a put).
+template <class T>
+class LazyDeque {
+public:
+    bool empty() const noexcept { return !d_ || d_->empty(); }
+    std::size_t size() const noexcept { return d_ ? d_->size() : 0; }
+    T& front() { return d_->front(); }
+    T& operator[](std::size_t i) { return (*d_)[i]; }
+    void pop_front() { d_->pop_front(); }
+    template <class... A>
+    T& emplace_back(A&&... args) {
+        if (!d_) d_ = std::make_unique<std::deque<T>>();
+        return d_->emplace_back(std::forward<A>(args)...);
+    }
+    void clear() noexcept { d_.reset(); }
+
+private:
+    std::unique_ptr<std::deque<T>> d_;
+};
 
 // What the broker's handlers know about the connection. Strand-only.
 struct ProtocolState {
@@ -106,6 +143,15 @@ public:
     // holds at most `max_queued` messages (or the connection closes). Strand-only.
     boost::asio::awaitable<void> async_wait_drained(std::size_t max_bytes, std::size_t max_queued);
 
+    // Ordered acknowledgements (design note 4). Strand-only.
+    std::uint64_t begin_ordered();
+    void complete_ordered(std::uint64_t ticket, std::optional<mqtt::Packet> ack);
+    void send_ordered(const mqtt::Packet& ack);
+    std::size_t ordered_pending() const noexcept { return ordered_.size(); }
+    // Suspends until at most `max_pending` reserved places are unfilled (or the connection
+    // closes).
+    boost::asio::awaitable<void> async_wait_ordered(std::size_t max_pending);
+
     // Re-reads the keep-alive settings after CONNECT. Strand-only.
     void rearm_keep_alive() { keep_alive_timer_.cancel(); }
 
@@ -114,6 +160,10 @@ public:
 
 private:
     boost::asio::awaitable<void> read_loop();
+    // Handles the complete packets at the start of `pending`, in order; adds the bytes used
+    // to `consumed`. False when the connection is to end.
+    boost::asio::awaitable<bool> handle_buffered(std::span<const std::byte> pending, std::size_t& consumed,
+                                                 bool& clean);
     boost::asio::awaitable<void> write_loop();
     boost::asio::awaitable<void> keep_alive_loop();
     void wake_writer();
@@ -131,11 +181,18 @@ private:
 
     boost::asio::steady_timer write_wake_;
     boost::asio::steady_timer keep_alive_timer_;
-    boost::asio::steady_timer snapshot_done_;  // cancelled when a snapshot finishes
-    boost::asio::steady_timer drained_;        // cancelled after each write
+    // Never expires; cancelled to wake the strand's waiters (snapshots, drained output,
+    // ordered acks) whenever something they wait for may have changed. Each rechecks.
+    boost::asio::steady_timer changed_;
     int snapshots_running_ = 0;                // strand-only
-    std::deque<mqtt::Packet> deferred_;        // strand-only; packets held behind a snapshot
+    LazyDeque<mqtt::Packet> deferred_;         // strand-only; packets held behind a snapshot
     bool draining_ = false;                    // strand-only; deferred packets being handled
+    struct OrderedAck {
+        bool ready = false;
+        std::optional<mqtt::Packet> ack;  // nullopt: nothing to send (QoS 0, or closed)
+    };
+    LazyDeque<OrderedAck> ordered_;            // strand-only; reserved places, oldest first
+    std::uint64_t ordered_base_ = 0;           // strand-only; ticket of ordered_.front()
 
     // Handles deferred packets in order until none is left or a new snapshot starts.
     boost::asio::awaitable<void> drain_deferred();

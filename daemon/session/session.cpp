@@ -15,9 +15,15 @@ void Session::deliver(const broker::MessagePtr& msg, mqtt::QoS qos, std::vector<
                       bool retain, std::optional<encoding::Format> accept, bool from_snapshot) {
     std::scoped_lock lock(mu_);
     if (msg->record && snapshots_open_ > 0) {
-        auto& seen = live_versions_[msg->topic];
-        if (from_snapshot && seen >= msg->record->version) return;  // a live update overtook it
-        if (!from_snapshot) seen = std::max(seen, msg->record->version);
+        if (from_snapshot) {
+            // Looked up, not inserted: one entry per snapshot record would hold ~90 bytes
+            // per record until the snapshot ends (90 MB for a million).
+            const auto seen = live_versions_.find(msg->topic);
+            if (seen != live_versions_.end() && seen->second >= msg->record->version) return;  // a live update overtook it
+        } else {
+            auto& seen = live_versions_[msg->topic];
+            seen = std::max(seen, msg->record->version);
+        }
     }
     Outbound o{msg, qos, retain, std::move(subscription_ids), accept};
     if (qos == mqtt::QoS::at_most_once) {
@@ -116,6 +122,7 @@ void Session::attach(const std::shared_ptr<Connection>& conn, std::uint16_t infl
 void Session::detach(const Connection* conn) {
     std::scoped_lock lock(mu_);
     if (conn_.get() == conn) conn_.reset();
+    notify_room_locked();
 }
 
 bool Session::attached() const {
@@ -205,6 +212,7 @@ void Session::clear() {
     inflight_.clear();
     by_packet_id_.clear();
     inbound_qos2_.clear();
+    notify_room_locked();
 }
 
 std::size_t Session::queued() const {
@@ -212,9 +220,36 @@ std::size_t Session::queued() const {
     return queue_.size();
 }
 
+namespace {
+// Publishers are held back a little before the queue is full: the check and the delivery
+// are not atomic, so publishers on other I/O threads may pass the check at the same moment
+// and must still find a place (no drop for a subscriber that is reading).
+std::size_t congestion_threshold(std::size_t max_queued) {
+    return max_queued - std::min<std::size_t>(16, max_queued / 8);
+}
+}  // namespace
+
 bool Session::congested() const {
     std::scoped_lock lock(mu_);
-    return conn_ != nullptr && queue_.size() >= max_queued_;
+    return conn_ != nullptr && queue_.size() >= congestion_threshold(max_queued_);
+}
+
+bool Session::wait_for_room(std::function<void()> wake) {
+    std::scoped_lock lock(mu_);
+    if (conn_ == nullptr || queue_.size() < congestion_threshold(max_queued_)) return false;
+    room_waiters_.push_back(std::move(wake));
+    return true;
+}
+
+void Session::notify_room_locked() {
+    // Hysteresis: wake the publishers once a quarter of the queue is free, not at every free
+    // place (each PUBACK would wake all of them for one message).
+    const std::size_t max = max_queued_;
+    const std::size_t low_water = max > 0 ? max - std::max<std::size_t>(1, max / 4) : 0;
+    if (room_waiters_.empty() || (conn_ != nullptr && queue_.size() > low_water)) return;
+    auto waiters = std::move(room_waiters_);
+    room_waiters_.clear();
+    for (auto& wake : waiters) wake();
 }
 
 std::size_t Session::inflight() const {
@@ -235,12 +270,16 @@ void Session::send_next_locked() {
         by_packet_id_[o.packet_id] = seq;
         inflight_.emplace(seq, std::move(o));
     }
+    notify_room_locked();
 }
 
 bool Session::send_locked(Outbound& o, bool dup) {
     const auto now = broker::Clock::now();
-    mqtt::Publish p;
-    p.topic = o.msg->topic;
+    // One PUBLISH per thread, reused: assigning into strings and vectors that already have
+    // the capacity allocates nothing per delivery. (Not reentrant: send_publish only
+    // encodes it.)
+    thread_local mqtt::Publish p;
+    p.topic.assign(o.msg->topic);
     p.qos = o.qos;
     p.retain = o.retain;
     p.dup = dup;
@@ -248,7 +287,7 @@ bool Session::send_locked(Outbound& o, bool dup) {
     p.properties = o.msg->properties;
     // The subscriber's format (DESIGN.md §4): the subscription's, else the connection's.
     const auto delivery = o.msg->payload_for(o.accept.value_or(conn_->preferred_format()));
-    p.payload = delivery.payload;
+    p.payload.assign(delivery.payload);
     if (delivery.format) {
         p.properties.content_type = std::string(encoding::content_type(*delivery.format));
         if (*delivery.format == encoding::Format::json) p.properties.payload_format_indicator = 1;

@@ -31,6 +31,7 @@
 #include <atomic>
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -120,9 +121,15 @@ public:
     void clear();
 
     std::size_t queued() const;
-    // True when the client is connected and its queue is at maxQueuedMessages: a QoS 1/2
-    // publisher should wait rather than have its message dropped. Any thread.
+    // True when the client is connected and its queue is (nearly: up to 16 places are kept
+    // for publishers racing on other threads) at maxQueuedMessages: a QoS 1/2 publisher
+    // should wait rather than have its message dropped. Any thread.
     bool congested() const;
+    // While congested(): keeps `wake` and calls it once (from any thread, under the session's
+    // lock, so it must only post) when a quarter of the queue is free again or the client
+    // detaches;
+    // returns true. Returns false, dropping `wake`, when not congested.
+    bool wait_for_room(std::function<void()> wake);
     std::size_t inflight() const;
     const SessionCounters& counters() const noexcept { return counters_; }
 
@@ -152,6 +159,8 @@ private:
 
     // Requires mu_. Sends queued messages while the in-flight window has room.
     void send_next_locked();
+    // Requires mu_. Wakes the publishers waiting for room if there is room now.
+    void notify_room_locked();
     // Requires mu_. Sends one PUBLISH of `o` (dup for a resend); false if the connection
     // refused it as too large for the client (then it is treated as delivered).
     bool send_locked(Outbound& o, bool dup);
@@ -174,6 +183,7 @@ private:
     std::map<std::string, SubscriptionInfo> subscriptions_;  // guarded by mu_
     int snapshots_open_ = 0;                                 // guarded by mu_
     std::map<std::string, std::uint64_t> live_versions_;    // guarded by mu_; topic -> version
+    std::vector<std::function<void()>> room_waiters_;       // guarded by mu_
 };
 
 }  // namespace harperrt::daemon::session
