@@ -28,6 +28,7 @@ constexpr std::size_t read_chunk = 16 * 1024;
 constexpr auto close_grace = 5s;  // how long a closing connection may take to flush
 constexpr std::size_t max_deferred = 1024;  // packets held behind a snapshot before reading pauses
 constexpr auto busy_gap = 2ms;  // reads closer than this keep the read buffer (design note 5)
+constexpr std::uint32_t max_connect_size = 1024 * 1024;  // largest packet read before CONNECT
 
 // Read buffers of read_chunk bytes, recycled per thread: a connection takes one when its
 // socket is readable and gives it back once every byte is consumed (design note 5).
@@ -155,7 +156,7 @@ Connection::~Connection() = default;
 
 void Connection::start() {
     auto self = shared_from_this();
-    last_read_ = steady::now();
+    started_ = last_read_ = steady::now();
     auto log_crash = [self](std::exception_ptr e) {
         if (!e) return;
         try {
@@ -265,8 +266,11 @@ asio::awaitable<bool> Connection::handle_buffered(std::span<const std::byte> pen
     // A coroutine of its own, so that the reader's frame (alive while the connection idles)
     // holds no decoded packet. Returns false when the connection is to end.
     auto self = shared_from_this();
-    const std::uint32_t max_packet = broker_.config().mqtt.limits.max_packet_size;
+    const std::uint32_t limit = broker_.config().mqtt.limits.max_packet_size;
     for (;;) {
+        // Before CONNECT nobody is authenticated: a CONNECT is at most a few 64 KiB strings
+        // plus properties, so a larger announced packet is refused before it is buffered.
+        const std::uint32_t max_packet = state_.connected ? limit : std::min(limit, max_connect_size);
         auto size = mqtt::frame_size(pending, max_packet);
         if (!size) {
             const auto rc = broker::to_reason_code(size.error());
@@ -440,10 +444,12 @@ asio::awaitable<void> Connection::keep_alive_loop() {
         }
         steady::time_point deadline = steady::time_point::max();
         if (!state_.connected) {
-            deadline = last_read_ + connect_timeout;
+            // From the accept, not the last byte: trickling a CONNECT does not extend it.
+            deadline = started_ + connect_timeout;
         } else if (state_.keep_alive.count() > 0) {
-            // 1.5 times the keep alive (v5 [MQTT-3.1.2-22], 3.1.1 [MQTT-3.1.2-24]).
-            deadline = last_read_ + state_.keep_alive + state_.keep_alive / 2;
+            // 1.5 times the keep alive (v5 [MQTT-3.1.2-22], 3.1.1 [MQTT-3.1.2-24]), to the
+            // millisecond (whole seconds would make a 1 s keep alive a 1 s limit).
+            deadline = last_read_ + std::chrono::milliseconds(state_.keep_alive) * 3 / 2;
         }
         if (steady::now() >= deadline) {
             log::debug("client {} ({}): {}", state_.client_id, remote_,

@@ -178,6 +178,7 @@ private:
     std::atomic<mqtt::Version> version_{mqtt::Version::v5};
     std::atomic<encoding::Format> preferred_format_{encoding::Format::json};
     std::chrono::steady_clock::time_point last_read_;  // strand-only
+    std::chrono::steady_clock::time_point started_;    // strand-only; for the CONNECT timeout
 
     boost::asio::steady_timer write_wake_;
     boost::asio::steady_timer keep_alive_timer_;

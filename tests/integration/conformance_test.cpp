@@ -6,6 +6,8 @@
 
 #include <gtest/gtest.h>
 
+#include <vector>
+
 namespace harperrt::test {
 namespace {
 
@@ -135,6 +137,18 @@ TEST_P(Conformance, RetainedWillIsRetained) {
     EXPECT_TRUE(will.retain);
 }
 
+// v5 [MQTT-3.1.2-22], 3.1.1 [MQTT-3.1.2-24]: the server allows one and a half keep alive
+// periods; with keep alive 1 a client that pings every 1.2 s stays connected.
+TEST_P(Conformance, KeepAliveAllowsOneAndAHalfPeriods) {
+    TestClient c(daemon_.mqtt_port(), GetParam());
+    ASSERT_EQ(c.connect("ka1", true, {}, 1).reason_code, ReasonCode::success);
+    for (int i = 0; i < 3; ++i) {
+        EXPECT_FALSE(c.receive(std::chrono::milliseconds(1200)).has_value());  // the protocol's own timing
+        ASSERT_FALSE(c.closed()) << "closed after " << i << " pings";
+        EXPECT_TRUE(nothing_pending(c));
+    }
+}
+
 INSTANTIATE_TEST_SUITE_P(Versions, Conformance, ::testing::Values(Version::v311, Version::v5),
                          [](const ::testing::TestParamInfo<Version>& p) { return p.param == Version::v5 ? "v5" : "v311"; });
 
@@ -159,6 +173,32 @@ TEST(ConformanceV5Limits, ServerKeepAliveCapsTheClientsValue) {
     EXPECT_EQ(ack.properties.server_keep_alive, 10);
     TestClient d(daemon.mqtt_port(), Version::v5);
     EXPECT_FALSE(d.connect("ka2", true, {}, 5).properties.server_keep_alive);  // within the limit: none
+    EXPECT_EQ(daemon.stop(), 0) << daemon.log();
+}
+
+// Before CONNECT nothing is trusted: the CONNECT timeout runs from the accept (a CONNECT
+// trickled a byte at a time does not extend it), and a packet announced larger than a
+// CONNECT can be is refused at its header, before anything is buffered.
+TEST(ConformanceLimits, ConnectTimeoutRunsFromTheAccept) {
+    Daemon daemon("mqtt:\n  limits: { connectTimeout: 1 }\n");
+    TestClient c(daemon.mqtt_port(), Version::v5);
+    const auto start = std::chrono::steady_clock::now();
+    const std::vector<int> connect = {0x10, 0x20, 0x00, 0x04, 'M', 'Q', 'T', 'T', 5, 2, 0, 60, 0, 0, 1, 'x'};
+    for (const int b : connect) {
+        if (c.wait_closed(std::chrono::milliseconds(300))) break;  // a paced trickle that ends when closed
+        c.send_raw({static_cast<std::byte>(b)});
+    }
+    EXPECT_TRUE(c.wait_closed(std::chrono::seconds(5)));
+    EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::milliseconds(2500));
+    EXPECT_EQ(daemon.stop(), 0) << daemon.log();
+}
+
+TEST(ConformanceLimits, OversizedPacketBeforeConnectIsRefusedAtItsHeader) {
+    Daemon daemon;
+    TestClient c(daemon.mqtt_port(), Version::v5);
+    // CONNECT announcing 100,663,296 bytes (the default maxPacketSize would allow it later).
+    c.send_raw({std::byte{0x10}, std::byte{0x80}, std::byte{0x80}, std::byte{0x80}, std::byte{0x30}});
+    EXPECT_TRUE(c.wait_closed(std::chrono::seconds(2)));
     EXPECT_EQ(daemon.stop(), 0) << daemon.log();
 }
 

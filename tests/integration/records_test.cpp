@@ -191,6 +191,29 @@ TEST_P(Records, RecordsSurviveRestart) {
     EXPECT_EQ(json(got[0].payload), json(R"({"temp":30,"id":"kept"})"));
 }
 
+// Pipelined puts (one connection, many retained QoS 1 PUBLISHes before any PUBACK): the
+// acks come back in the order the PUBLISHes were sent, a PINGREQ sent after them is
+// answered after the last ack, and each acknowledged put is readable at once.
+TEST_P(Records, PipelinedPutsAreAcknowledgedInOrderBeforeLaterPackets) {
+    auto c = client("pipeliner");
+    constexpr int puts = 300;
+    for (int i = 1; i <= puts; ++i)
+        c->send(mqtt::Publish{"Sensor/p" + std::to_string(i % 50), R"({"n":)" + std::to_string(i) + "}",
+                              QoS::at_least_once, true, false, static_cast<std::uint16_t>(i), {}});
+    c->send(mqtt::Pingreq{});
+    for (int i = 1; i <= puts; ++i) {
+        const auto ack = c->expect<mqtt::Puback>();
+        ASSERT_EQ(ack.packet_id, i) << "acks out of order";
+        EXPECT_EQ(ack.reason_code, ReasonCode::success);
+    }
+    c->expect<mqtt::Pingresp>();
+    // The last put of each key won (writes of one key apply in order).
+    auto r = client("reader");
+    const auto got = snapshot(*r, "Sensor/p7");
+    ASSERT_EQ(got.size(), 1u);
+    EXPECT_EQ(json(got[0].payload), json(R"({"n":257,"id":"p7"})"));
+}
+
 INSTANTIATE_TEST_SUITE_P(Versions, Records, ::testing::Values(Version::v311, Version::v5),
                          [](const ::testing::TestParamInfo<Version>& p) { return p.param == Version::v5 ? "v5" : "v311"; });
 
