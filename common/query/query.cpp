@@ -1,5 +1,7 @@
 #include "common/query/query.hpp"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <charconv>
 #include <cmath>
@@ -96,7 +98,7 @@ public:
             return out;
         }
         if (i_ < s_.size()) {
-            out.error = {i_, s_[i_] == ')' ? "unbalanced ')'" : "unexpected '" + std::string(1, s_[i_]) + "'"};
+            out.error = {i_, s_[i_] == ')' ? "unbalanced ')'" : fmt::format("unexpected '{}'", s_[i_])};
             return out;
         }
         if (branches > 1 && first_call_) {
@@ -212,7 +214,7 @@ private:
         i_ += is_select ? 7 : 6;
         const std::size_t args = i_;
         while (i_ < s_.size() && s_[i_] != ')') {
-            if (s_[i_] == '(' || s_[i_] == '&' || s_[i_] == '|') return fail(i_, "unexpected '" + std::string(1, s_[i_]) + "' in " + (is_select ? "select()" : "limit()"));
+            if (s_[i_] == '(' || s_[i_] == '&' || s_[i_] == '|') return fail(i_, fmt::format("unexpected '{}' in {}", s_[i_], is_select ? "select()" : "limit()"));
             ++i_;
         }
         if (!at(')')) return fail(start, is_select ? "select( without a closing ')'" : "limit( without a closing ')'");
@@ -268,7 +270,7 @@ private:
         }
         const std::size_t name_end = i_;
         if (!at('=') && !at('!')) {
-            fail(i_, "expected an operator after '" + std::string(s_.substr(start, name_end - start)) + "'");
+            fail(i_, fmt::format("expected an operator after '{}'", s_.substr(start, name_end - start)));
             return std::nullopt;
         }
         auto attribute = decode(start, name_end);
@@ -299,7 +301,7 @@ private:
                     {"le", Op::le}, {"sw", Op::sw}, {"ew", Op::ew}, {"ct", Op::ct}};
                 const auto* found = std::find_if(std::begin(ops), std::end(ops), [&](auto& p) { return p.first == word; });
                 if (found == std::end(ops)) {
-                    fail(op_pos, "unknown operator '=" + std::string(word) + "='");
+                    fail(op_pos, fmt::format("unknown operator '={}='", word));
                     return std::nullopt;
                 }
                 c.op = found->second;
@@ -327,9 +329,9 @@ private:
         const std::string_view t = text;
         if (t.starts_with(number_prefix)) {
             const auto rest = t.substr(number_prefix.size());
-            if (!json_number(rest)) return fail(position, "'" + std::string(rest) + "' is not a number");
+            if (!json_number(rest)) return fail(position, fmt::format("'{}' is not a number", rest));
             read_number(rest, lit);
-            if (!lit.number) return fail(position, "'" + std::string(rest) + "' is out of range");
+            if (!lit.number) return fail(position, fmt::format("'{}' is out of range", rest));
             return true;
         }
         if (t.starts_with(string_prefix)) {
@@ -338,7 +340,7 @@ private:
         }
         if (t.starts_with(boolean_prefix)) {
             const auto rest = t.substr(boolean_prefix.size());
-            if (rest != "true" && rest != "false") return fail(position, "'" + std::string(rest) + "' is not a boolean");
+            if (rest != "true" && rest != "false") return fail(position, fmt::format("'{}' is not a boolean", rest));
             lit.boolean = rest == "true";
             return true;
         }

@@ -5,6 +5,7 @@
 #include <algorithm>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 namespace harperrt::daemon::broker {
 
@@ -89,9 +90,7 @@ std::optional<Piece> condition_sql(const query::Condition& c) {
     if (alternatives.size() == 1) {
         piece.sql = std::move(alternatives.front());
     } else {
-        piece.sql = "(";
-        for (std::size_t i = 0; i < alternatives.size(); ++i) piece.sql += (i ? " OR " : "") + alternatives[i];
-        piece.sql += ")";
+        piece.sql = fmt::format("({})", fmt::join(alternatives, " OR "));
     }
     return piece;
 }
