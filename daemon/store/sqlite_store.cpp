@@ -366,9 +366,15 @@ void SqliteStore::run_group(std::vector<Pending>& group) {
 }
 
 Result<std::vector<WriteOutcome>> SqliteStore::apply_request(Pending& request, error_code& group_failure) {
-    if (auto r = run_sql(savepoint_sql); !r) {
-        group_failure = r.error();
-        return error(r.error());
+    // Every op modifies the database with one SQL statement, which SQLite applies
+    // atomically (a failing statement is rolled back on its own): a request of one op needs
+    // no savepoint, and most requests are one put. A savepoint costs about as much as the put.
+    const bool savepoint = request.ops.size() != 1;
+    if (savepoint) {
+        if (auto r = run_sql(savepoint_sql); !r) {
+            group_failure = r.error();
+            return error(r.error());
+        }
     }
     std::vector<WriteOutcome> outcomes;
     outcomes.reserve(request.ops.size());
@@ -382,6 +388,8 @@ Result<std::vector<WriteOutcome>> SqliteStore::apply_request(Pending& request, e
         // the whole transaction; then nothing of the group survives (invariant 2).
         if (writer_->autocommit()) {
             group_failure = outcome.error();
+        } else if (!savepoint) {
+            // The failed statement undid itself; nothing else of this request was written.
         } else if (auto r = run_sql(rollback_to_sql); !r) {
             group_failure = r.error();
         } else if (auto r2 = run_sql(release_sql); !r2) {
@@ -389,9 +397,11 @@ Result<std::vector<WriteOutcome>> SqliteStore::apply_request(Pending& request, e
         }
         return error(outcome.error());
     }
-    if (auto r = run_sql(release_sql); !r) {
-        group_failure = r.error();
-        return error(r.error());
+    if (savepoint) {
+        if (auto r = run_sql(release_sql); !r) {
+            group_failure = r.error();
+            return error(r.error());
+        }
     }
     return outcomes;
 }

@@ -10,9 +10,11 @@
 // Invariants
 //  1. Only the writer thread touches the write connection (`writer_`) while the thread
 //     runs; open() uses it before the thread starts and close() after it has joined.
-//  2. Every write runs inside a group transaction (BEGIN IMMEDIATE ... COMMIT) and inside
-//     its own SAVEPOINT there. A write request (one op, or one WriteBatch) that fails rolls
-//     back to its savepoint: its neighbours in the group are unaffected. A failed BEGIN or
+//  2. Every write runs inside a group transaction (BEGIN IMMEDIATE ... COMMIT). A write
+//     request of several ops (a WriteBatch) runs inside its own SAVEPOINT there; a request
+//     of one op needs none, as each op modifies the database with one statement, which
+//     SQLite applies or undoes as a whole. A request that fails leaves nothing behind: its
+//     neighbours in the group are unaffected. A failed BEGIN or
 //     COMMIT, or an error after which SQLite rolled the whole transaction back, fails every
 //     request of the group with that error.
 //  3. A completion runs only after COMMIT returned (or the group failed), never while a
