@@ -141,10 +141,15 @@ asio::awaitable<void> Connection::async_wait_ordered(std::size_t max_pending) {
 asio::awaitable<void> Connection::async_wait_drained(std::size_t max_bytes, std::size_t max_queued) {
     for (;;) {
         if (closing_.load()) co_return;
+        bool drained = false;
         {
             std::scoped_lock lock(out_mu_);
-            if (out_.size() <= max_bytes && (!state_.session || state_.session->queued() <= max_queued)) co_return;
+            drained = out_.size() <= max_bytes;
         }
+        // Session::queued() takes the session's lock: never under out_mu_ (Session::deliver
+        // holds its lock while it calls send_publish, which takes out_mu_; found by TSan
+        // with two threads as a lock-order inversion).
+        if (drained && (!state_.session || state_.session->queued() <= max_queued)) co_return;
         // The writer cancels changed_ after every write; nothing can run between the check
         // above and this wait (both on the strand), so no wake-up is missed.
         error_code ec;

@@ -40,6 +40,15 @@ std::string read_file(const fs::path& p) {
     return ss.str();
 }
 
+// HARPERRT_TEST_THREADS, read before main (one thread) and taken out of the environment, so
+// that no daemon or CLI a test starts warns about an unknown HARPERRT_ variable.
+const std::string test_threads = [] {
+    const char* v = std::getenv("HARPERRT_TEST_THREADS");
+    std::string value = v != nullptr ? v : "";
+    ::unsetenv("HARPERRT_TEST_THREADS");
+    return value;
+}();
+
 std::optional<std::uint16_t> port_of(const nlohmann::json& j, const char* key) {
     if (!j.contains(key) || j[key].is_null()) return std::nullopt;
     return j[key].get<std::uint16_t>();
@@ -72,6 +81,12 @@ void Daemon::start() {
     std::vector<std::string> args{harperrt_binary().string(), "serve", "-c", (dir_ / "harperrt.yaml").string(),
                                   "--ready-file", ready.string(), "--set", "mqtt.network.port=0",
                                   "--set", "http.port=0"};
+    // HARPERRT_TEST_THREADS=N runs every test daemon with N io_context threads (CI's TSan
+    // stage uses 2); a test's own --set threads=... comes later and wins.
+    if (!test_threads.empty()) {
+        args.emplace_back("--set");
+        args.emplace_back("threads=" + test_threads);
+    }
     args.insert(args.end(), extra_args_.begin(), extra_args_.end());
     pid_ = ::fork();
     if (pid_ == 0) {
