@@ -10,6 +10,8 @@
 #include "common/util/log.hpp"
 
 #include <boost/asio/co_spawn.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/strand.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
@@ -66,7 +68,9 @@ std::unique_ptr<tcp::acceptor> bind_listener(asio::io_context& io, const std::st
         return nullptr;
     }
     const tcp::endpoint ep = *results.begin();
-    auto acceptor = std::make_unique<tcp::acceptor>(io);
+    // On a strand of its own: its accept loop and the shutdown that closes it may run on
+    // different threads (threads > 1), and an acceptor is not thread-safe.
+    auto acceptor = std::make_unique<tcp::acceptor>(asio::make_strand(io));
     if (acceptor->open(ep.protocol(), ec); !ec) acceptor->set_option(tcp::acceptor::reuse_address(true), ec);
     if (!ec) acceptor->bind(ep, ec);
     if (!ec) acceptor->listen(asio::socket_base::max_listen_connections, ec);
@@ -134,7 +138,7 @@ int run_server(const config::Config& config, const ServerOptions& options) {
         auto a = bind_listener(io, config.mqtt.network.host, *config.mqtt.network.port, "mqtt");
         if (!a) return 1;
         mqtt_port = a->local_endpoint().port();
-        asio::co_spawn(io, accept_mqtt(*a, broker, gate), asio::detached);
+        asio::co_spawn(a->get_executor(), accept_mqtt(*a, broker, gate), asio::detached);
         acceptors.push_back(std::move(a));
         log::info("MQTT listening on {}:{}", config.mqtt.network.host, *mqtt_port);
     }
@@ -153,7 +157,7 @@ int run_server(const config::Config& config, const ServerOptions& options) {
         auto a = bind_listener(io, config.mqtt.network.host, *config.mqtt.network.secure_port, "mqtts");
         if (!a) return 1;
         mqtts_port = a->local_endpoint().port();
-        asio::co_spawn(io, accept_mqtt(*a, broker, gate, mqtt_tls.get()), asio::detached);
+        asio::co_spawn(a->get_executor(), accept_mqtt(*a, broker, gate, mqtt_tls.get()), asio::detached);
         acceptors.push_back(std::move(a));
         log::info("MQTT over TLS listening on {}:{}{}", config.mqtt.network.host, *mqtts_port,
                   config.mqtt.network.mtls ? " (client certificates required)" : "");
@@ -165,7 +169,7 @@ int run_server(const config::Config& config, const ServerOptions& options) {
         auto a = bind_listener(io, config.http.host, *config.http.port, "http");
         if (!a) return 1;
         http_port = a->local_endpoint().port();
-        asio::co_spawn(io, http::accept_http(*a, broker, gate), asio::detached);
+        asio::co_spawn(a->get_executor(), http::accept_http(*a, broker, gate), asio::detached);
         acceptors.push_back(std::move(a));
         log::info("HTTP listening on {}:{}", config.http.host, *http_port);
     }
@@ -184,7 +188,7 @@ int run_server(const config::Config& config, const ServerOptions& options) {
         auto a = bind_listener(io, config.http.host, *config.http.secure_port, "https");
         if (!a) return 1;
         https_port = a->local_endpoint().port();
-        asio::co_spawn(io, http::accept_http(*a, broker, gate, http_tls.get()), asio::detached);
+        asio::co_spawn(a->get_executor(), http::accept_http(*a, broker, gate, http_tls.get()), asio::detached);
         acceptors.push_back(std::move(a));
         log::info("HTTPS listening on {}:{}", config.http.host, *https_port);
     }
@@ -255,8 +259,10 @@ int run_server(const config::Config& config, const ServerOptions& options) {
             }
             log::info("{}: shutting down", sig == SIGINT ? "SIGINT" : "SIGTERM");
             for (auto& a : acceptors) {
-                boost::system::error_code ignored;
-                a->close(ignored);
+                asio::post(a->get_executor(), [acceptor = a.get()] {
+                    boost::system::error_code ignored;
+                    acceptor->close(ignored);
+                });
             }
             sys_timer.cancel();
             broker.close_all_connections();
