@@ -30,12 +30,6 @@ protected:
         EXPECT_EQ(c->connect(id, clean, std::move(props)).reason_code, ReasonCode::success);
         return c;
     }
-    // True if the next packet `c` receives is the PINGRESP to a PINGREQ sent now.
-    static bool nothing_pending(TestClient& c) {
-        c.send(mqtt::Pingreq{});
-        auto p = c.receive();
-        return p && std::holds_alternative<mqtt::Pingresp>(*p);
-    }
     Daemon daemon_;
 };
 
@@ -45,7 +39,7 @@ TEST_F(BrokerV5, NoLocalSuppressesOwnMessages) {
     o.no_local = true;
     c->subscribe("nl", QoS::at_most_once, 1, o);
     c->publish("nl", "mine");
-    EXPECT_TRUE(nothing_pending(*c));
+    EXPECT_TRUE(c->nothing_pending());
 }
 
 TEST_F(BrokerV5, RetainAsPublishedKeepsTheFlag) {
@@ -68,10 +62,10 @@ TEST_F(BrokerV5, RetainHandlingOptions) {
     mqtt::SubscribeOptions o;
     o.retain_handling = mqtt::RetainHandling::do_not_send;
     c->subscribe("rh", QoS::at_most_once, 1, o);
-    EXPECT_TRUE(nothing_pending(*c));
+    EXPECT_TRUE(c->nothing_pending());
     o.retain_handling = mqtt::RetainHandling::send_if_new_subscription;
     c->subscribe("rh", QoS::at_most_once, 2, o);  // exists already: nothing
-    EXPECT_TRUE(nothing_pending(*c));
+    EXPECT_TRUE(c->nothing_pending());
     c->subscribe("rh/#", QoS::at_most_once, 3, o);  // new: sent
     EXPECT_EQ(c->receive_publish().payload, "kept");
 }
@@ -90,7 +84,7 @@ TEST_F(BrokerV5, OverlappingSubscriptionsGiveOneCopyWithEveryIdentifier) {
     EXPECT_EQ(std::set<std::uint32_t>(p.properties.subscription_identifiers.begin(),
                                       p.properties.subscription_identifiers.end()),
               (std::set<std::uint32_t>{11, 22}));
-    EXPECT_TRUE(nothing_pending(*c));
+    EXPECT_TRUE(c->nothing_pending());
 }
 
 TEST_F(BrokerV5, SharedSubscriptionDeliversEachMessageToOneMember) {
@@ -122,8 +116,8 @@ TEST_F(BrokerV5, SharedSubscriptionDeliversEachMessageToOneMember) {
     EXPECT_EQ(payloads.size(), 10u);  // each message once
     EXPECT_GT(got_a, 0);
     EXPECT_GT(got_b, 0);             // spread over both members
-    EXPECT_TRUE(nothing_pending(*a));
-    EXPECT_TRUE(nothing_pending(*b));
+    EXPECT_TRUE(a->nothing_pending());
+    EXPECT_TRUE(b->nothing_pending());
 }
 
 TEST_F(BrokerV5, NoLocalOnSharedSubscriptionIsAProtocolError) {

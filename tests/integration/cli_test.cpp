@@ -50,6 +50,21 @@ std::string quote(const std::string& s) {
     return out + "'";
 }
 
+// A socket listening on 127.0.0.1 at a free port (fd -1 on failure), for fake servers.
+std::pair<int, std::uint16_t> listen_loopback() {
+    const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t len = sizeof addr;
+    if (fd < 0 || ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 || ::listen(fd, 8) != 0 ||
+        ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) != 0) {
+        if (fd >= 0) ::close(fd);
+        return {-1, 0};
+    }
+    return {fd, ntohs(addr.sin_port)};
+}
+
 std::vector<std::string> lines_of(const std::string& text) {
     std::vector<std::string> out;
     std::istringstream in(text);
@@ -428,16 +443,9 @@ TEST_F(Cli, PersistentSubscriberGetsWhatItMissed) {
 
 // --timeout: a server that accepts the TCP connection but never answers CONNECT.
 TEST_F(Cli, TimeoutWithoutConnackExits4) {
-    const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    const auto [fd, listening_port] = listen_loopback();  // the kernel completes handshakes; nobody reads
     ASSERT_GE(fd, 0);
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    ASSERT_EQ(::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
-    ASSERT_EQ(::listen(fd, 8), 0);  // the kernel completes handshakes; nobody reads
-    socklen_t len = sizeof addr;
-    ASSERT_EQ(::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len), 0);
-    const std::string port = std::to_string(ntohs(addr.sin_port));
+    const std::string port = std::to_string(listening_port);
     const auto bin = quote(harperrt_binary().string());
     std::string out, err;
     const auto t0 = std::chrono::steady_clock::now();
@@ -454,16 +462,9 @@ TEST_F(Cli, TimeoutWithoutConnackExits4) {
 // answers nothing, not even PINGREQ, is detected after a keep alive period without a
 // byte, and `sub` fails (exit 1) instead of waiting forever.
 TEST_F(Cli, SubNoticesAServerThatStoppedAnswering) {
-    const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    const auto [fd, port] = listen_loopback();
     ASSERT_GE(fd, 0);
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    ASSERT_EQ(::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
-    ASSERT_EQ(::listen(fd, 8), 0);
-    socklen_t len = sizeof addr;
-    ASSERT_EQ(::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len), 0);
-    std::thread server([fd] {
+    std::thread server([fd = fd] {
         const int c = ::accept(fd, nullptr, nullptr);
         if (c < 0) return;
         char buf[512];
@@ -477,7 +478,7 @@ TEST_F(Cli, SubNoticesAServerThatStoppedAnswering) {
     const auto bin = quote(harperrt_binary().string());
     std::string out, err;
     const auto t0 = std::chrono::steady_clock::now();
-    EXPECT_EQ(run_command(bin + " sub -V 311 -k 1 -p " + std::to_string(ntohs(addr.sin_port)) + " -t a", &out, &err), 1)
+    EXPECT_EQ(run_command(bin + " sub -V 311 -k 1 -p " + std::to_string(port) + " -t a", &out, &err), 1)
         << err;
     EXPECT_NE(err.find("no answer from the server"), std::string::npos) << err;
     EXPECT_LT(std::chrono::steady_clock::now() - t0, std::chrono::seconds(20));

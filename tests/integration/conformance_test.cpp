@@ -24,11 +24,6 @@ protected:
         EXPECT_EQ(c->connect(id, clean, std::move(props)).reason_code, ReasonCode::success);
         return c;
     }
-    static bool nothing_pending(TestClient& c) {
-        c.send(mqtt::Pingreq{});
-        auto p = c.receive();
-        return p && std::holds_alternative<mqtt::Pingresp>(*p);
-    }
     Daemon daemon_;
 };
 
@@ -42,7 +37,7 @@ TEST_P(Conformance, WildcardsDoNotMatchDollarTopics) {
     pub->publish("$other/x", "a", QoS::at_least_once, false, 1);
     const auto got = sub->receive_publish();
     EXPECT_EQ(got.topic, "$other/x");  // once, through $other/# only
-    EXPECT_TRUE(nothing_pending(*sub));
+    EXPECT_TRUE(sub->nothing_pending());
 }
 
 // v5 [MQTT-3.3.1-6..7], 3.1.1 [MQTT-3.3.1-10..11]: a retained PUBLISH with an empty payload
@@ -55,7 +50,7 @@ TEST_P(Conformance, EmptyRetainedQos0PublishClearsTheRetainedMessage) {
     pub->expect<mqtt::Pingresp>();  // the clear is routed before this answer
     auto sub = client("sub");
     sub->subscribe("plain/#", QoS::at_least_once);
-    EXPECT_TRUE(nothing_pending(*sub));
+    EXPECT_TRUE(sub->nothing_pending());
 }
 
 // v5 [MQTT-3.1.2-4..6], 3.1.1 [MQTT-3.1.2-6]: a clean session discards the old one; with
@@ -74,7 +69,7 @@ TEST_P(Conformance, CleanStartDiscardsSubscriptions) {
         EXPECT_TRUE(c.connect("cs", true, keep).reason_code == ReasonCode::success);
         auto pub = client("pub");
         pub->publish("cs/x", "after clean", QoS::at_least_once, false, 1);
-        EXPECT_TRUE(nothing_pending(c));  // the subscription went with the old session
+        EXPECT_TRUE(c.nothing_pending());  // the subscription went with the old session
     }
 }
 
@@ -111,7 +106,7 @@ TEST_P(Conformance, KeepAliveZeroNeverTimesOut) {
     // No traffic for a while would close a 1 s keep-alive connection (1.5 s); this one stays.
     EXPECT_FALSE(c.receive(std::chrono::milliseconds(2000)).has_value());
     EXPECT_FALSE(c.closed());
-    EXPECT_TRUE(nothing_pending(c));
+    EXPECT_TRUE(c.nothing_pending());
 }
 
 // v5 [MQTT-3.1.2-17], 3.1.1 [MQTT-3.1.2-17]: a will with Will Retain 1 is published as a
@@ -145,7 +140,7 @@ TEST_P(Conformance, KeepAliveAllowsOneAndAHalfPeriods) {
     for (int i = 0; i < 3; ++i) {
         EXPECT_FALSE(c.receive(std::chrono::milliseconds(1200)).has_value());  // the protocol's own timing
         ASSERT_FALSE(c.closed()) << "closed after " << i << " pings";
-        EXPECT_TRUE(nothing_pending(c));
+        EXPECT_TRUE(c.nothing_pending());
     }
 }
 

@@ -127,4 +127,10 @@ mqtt::Publish TestClient::receive_publish(std::chrono::milliseconds timeout) {
 
 void TestClient::disconnect(mqtt::ReasonCode rc) { send(mqtt::Disconnect{rc, {}}); }
 
+bool TestClient::nothing_pending() {
+    send(mqtt::Pingreq{});
+    auto p = receive();
+    return p && std::holds_alternative<mqtt::Pingresp>(*p);
+}
+
 }  // namespace harperrt::test

@@ -50,6 +50,9 @@ public:
     // Waits for a PUBLISH and acknowledges it as its QoS requires.
     mqtt::Publish receive_publish(std::chrono::milliseconds timeout = 5s);
     void disconnect(mqtt::ReasonCode rc = mqtt::ReasonCode::success);
+    // True if the next packet to arrive is the PINGRESP to a PINGREQ sent now: nothing the
+    // server had queued for this client before that moment is still on its way.
+    bool nothing_pending();
 
 private:
     int fd_ = -1;
