@@ -36,4 +36,12 @@ std::string encode(const Value& value, Format format) {
     return out;
 }
 
+Result<void> transcode_to(std::string_view payload, Format from, Format to, std::string& out) {
+    if (from == Format::msgpack && to == Format::json && detail::msgpack_to_json(payload, out)) return ok();
+    auto v = decode(payload, from);
+    if (!v) return error(v.error());
+    encode_to(*v, to, out);
+    return ok();
+}
+
 }  // namespace harperrt::encoding

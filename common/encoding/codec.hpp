@@ -99,4 +99,10 @@ void encode_to(const Value& value, Format format, std::string& out);
 // The encoding of `value` (binary formats: the bytes as chars).
 std::string encode(const Value& value, Format format);
 
+// Appends `payload` (in `from`) re-encoded in `to`: the same bytes as
+// encode_to(*decode(payload, from), to, out). MessagePack to JSON (how stored records go out
+// to JSON subscribers) has a one-pass path that builds no Values. On error appends nothing
+// and returns the error decode() gives.
+Result<void> transcode_to(std::string_view payload, Format from, Format to, std::string& out);
+
 }  // namespace harperrt::encoding

@@ -25,6 +25,16 @@ void encode_json(const Value& v, std::string& out);
 void encode_cbor(const Value& v, std::string& out);
 void encode_msgpack(const Value& v, std::string& out);
 
+// Appends the JSON of MessagePack `in` in one pass, without building Values: exactly what
+// encode_json(decode_msgpack(in)) appends. Returns false, appending nothing, for anything
+// off its fast path (an error, a map with a repeated or non-text key, a map of more than
+// 64 keys): the caller then goes through Value, which also reports the error.
+bool msgpack_to_json(std::string_view in, std::string& out);
+
+// Appends a float64 as the JSON encoder writes it (codec.hpp: shortest round-trip text in
+// JavaScript's layout, ".0" on integral values, null for NaN and infinities).
+void append_json_double(double d, std::string& out);
+
 using util::append_json_string;
 using util::utf8_sequence;
 inline bool is_valid_utf8(const unsigned char* p, std::size_t n) noexcept {

@@ -356,7 +356,50 @@ private:
 // JSON.stringify would print: fixed notation for decimal exponents -7 < e < 21
 // (100000, 0.000001), exponential outside it (1e+21, 1e-7). An integral value also gets
 // ".0" so it reads back as a float, not an integer.
-void write_double(double d, std::string& out) {
+void write(const Value& v, std::string& out) {
+    char buf[24];
+    switch (v.type()) {
+    case Type::null: out += "null"; return;
+    case Type::boolean: out += v.as_bool() ? "true" : "false"; return;
+    case Type::int64: out.append(buf, std::to_chars(buf, buf + sizeof buf, v.as_int64()).ptr); return;
+    case Type::uint64: out.append(buf, std::to_chars(buf, buf + sizeof buf, v.as_uint64()).ptr); return;
+    case Type::float64: append_json_double(v.as_double(), out); return;
+    case Type::string: append_json_string(out, v.as_string()); return;
+    case Type::bytes:
+        out.push_back('"');
+        append_base64(out, v.as_bytes().data(), v.as_bytes().size());
+        out.push_back('"');
+        return;
+    case Type::array: {
+        out.push_back('[');
+        bool first = true;
+        for (const Value& e : v.as_array()) {
+            if (!first) out.push_back(',');
+            first = false;
+            write(e, out);
+        }
+        out.push_back(']');
+        return;
+    }
+    case Type::map: {
+        out.push_back('{');
+        bool first = true;
+        for (const Member& m : v.as_map()) {
+            if (!first) out.push_back(',');
+            first = false;
+            append_json_string(out, m.key);
+            out.push_back(':');
+            write(m.value, out);
+        }
+        out.push_back('}');
+        return;
+    }
+    }
+}
+
+}  // namespace
+
+void append_json_double(double d, std::string& out) {
     if (!std::isfinite(d)) {
         out += "null";  // JSON has no NaN or Infinity
         return;
@@ -403,49 +446,6 @@ void write_double(double d, std::string& out) {
         out.append(eb, std::to_chars(eb, eb + sizeof eb, abs_e).ptr);
     }
 }
-
-void write(const Value& v, std::string& out) {
-    char buf[24];
-    switch (v.type()) {
-    case Type::null: out += "null"; return;
-    case Type::boolean: out += v.as_bool() ? "true" : "false"; return;
-    case Type::int64: out.append(buf, std::to_chars(buf, buf + sizeof buf, v.as_int64()).ptr); return;
-    case Type::uint64: out.append(buf, std::to_chars(buf, buf + sizeof buf, v.as_uint64()).ptr); return;
-    case Type::float64: write_double(v.as_double(), out); return;
-    case Type::string: append_json_string(out, v.as_string()); return;
-    case Type::bytes:
-        out.push_back('"');
-        append_base64(out, v.as_bytes().data(), v.as_bytes().size());
-        out.push_back('"');
-        return;
-    case Type::array: {
-        out.push_back('[');
-        bool first = true;
-        for (const Value& e : v.as_array()) {
-            if (!first) out.push_back(',');
-            first = false;
-            write(e, out);
-        }
-        out.push_back(']');
-        return;
-    }
-    case Type::map: {
-        out.push_back('{');
-        bool first = true;
-        for (const Member& m : v.as_map()) {
-            if (!first) out.push_back(',');
-            first = false;
-            append_json_string(out, m.key);
-            out.push_back(':');
-            write(m.value, out);
-        }
-        out.push_back('}');
-        return;
-    }
-    }
-}
-
-}  // namespace
 
 Errc decode_json(std::string_view in, Value& out) { return Parser<true>(in).run(&out); }
 

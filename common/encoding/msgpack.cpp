@@ -7,7 +7,9 @@
 #include "common/encoding/detail.hpp"
 
 #include <bit>
+#include <charconv>
 #include <cstdint>
+#include <optional>
 
 namespace harperrt::encoding::detail {
 namespace {
@@ -237,9 +239,179 @@ void write(const Value& v, std::string& out) {
     }
 }
 
+// MessagePack -> JSON without Values (stored records go out as JSON this way: decoding
+// into a Value and encoding it again allocated every string twice). It makes the Reader's
+// checks in the same order (depth, container budget, UTF-8, ext and 0xc1 refused, no
+// trailing bytes) and gives up (false) where the Value path could differ: any error, a
+// non-text key (decoded to its decimal string), a repeated key (last value at the first
+// position), a map too large for the pairwise check.
+class JsonTranscoder {
+public:
+    JsonTranscoder(std::string_view in, std::string& out) noexcept
+        : p_(reinterpret_cast<const unsigned char*>(in.data())), end_(p_ + in.size()), budget_(in.size()), out_(out) {}
+
+    bool run() {
+        const auto mark = out_.size();
+        if (value(0) && p_ == end_) return true;
+        out_.resize(mark);
+        return false;
+    }
+
+private:
+    static constexpr std::size_t max_keys_checked = 64;
+
+    std::size_t left() const noexcept { return static_cast<std::size_t>(end_ - p_); }
+
+    bool be(std::size_t n, std::uint64_t& v) noexcept {
+        if (left() < n) return false;
+        v = 0;
+        for (std::size_t i = 0; i < n; ++i) v = v << 8 | p_[i];
+        p_ += n;
+        return true;
+    }
+
+    // A text string of `len` bytes at p_; its bytes, or nullopt.
+    std::optional<std::string_view> text(std::uint64_t len) noexcept {
+        if (len > left()) return std::nullopt;
+        const auto n = static_cast<std::size_t>(len);
+        if (!is_valid_utf8(p_, n)) return std::nullopt;
+        std::string_view s(reinterpret_cast<const char*>(p_), n);
+        p_ += n;
+        return s;
+    }
+
+    bool string(std::uint64_t len) {
+        auto s = text(len);
+        if (!s) return false;
+        append_json_string(out_, *s);
+        return true;
+    }
+
+    bool bin(std::uint64_t len) {
+        if (len > left()) return false;
+        out_.push_back('"');
+        append_base64(out_, p_, static_cast<std::size_t>(len));
+        out_.push_back('"');
+        p_ += len;
+        return true;
+    }
+
+    template <class T>
+    void number(T v) {
+        char buf[24];
+        out_.append(buf, std::to_chars(buf, buf + sizeof buf, v).ptr);
+    }
+
+    bool take_budget(std::uint64_t items) noexcept {
+        if (items > budget_) return false;
+        budget_ -= items;
+        return true;
+    }
+
+    bool value(std::size_t depth) {
+        if (p_ == end_) return false;
+        const unsigned b = *p_++;
+        std::uint64_t n = 0;
+        if (b <= 0x7f) {
+            number(b);
+            return true;
+        }
+        if (b >= 0xe0) {
+            number(static_cast<std::int64_t>(b) - 256);
+            return true;
+        }
+        if (b <= 0x8f) return map(b & 0x0f, depth);
+        if (b <= 0x9f) return array(b & 0x0f, depth);
+        if (b <= 0xbf) return string(b & 0x1f);
+        switch (b) {
+        case 0xc0: out_ += "null"; return true;
+        case 0xc2: out_ += "false"; return true;
+        case 0xc3: out_ += "true"; return true;
+        case 0xc4: case 0xc5: case 0xc6:
+            return be(std::size_t{1} << (b - 0xc4), n) && bin(n);
+        case 0xca:
+            if (!be(4, n)) return false;
+            append_json_double(std::bit_cast<float>(static_cast<std::uint32_t>(n)), out_);
+            return true;
+        case 0xcb:
+            if (!be(8, n)) return false;
+            append_json_double(std::bit_cast<double>(n), out_);
+            return true;
+        case 0xcc: case 0xcd: case 0xce: case 0xcf:
+            if (!be(std::size_t{1} << (b - 0xcc), n)) return false;
+            number(n);  // Value normalises, but an unsigned prints the same either way
+            return true;
+        case 0xd0: case 0xd1: case 0xd2: case 0xd3: {
+            const std::size_t size = std::size_t{1} << (b - 0xd0);
+            if (!be(size, n)) return false;
+            const unsigned unused = 64 - 8 * static_cast<unsigned>(size);
+            number(static_cast<std::int64_t>(n << unused) >> unused);
+            return true;
+        }
+        case 0xd9: case 0xda: case 0xdb:
+            return be(std::size_t{1} << (b - 0xd9), n) && string(n);
+        case 0xdc: case 0xdd:
+            return be(b == 0xdc ? 2 : 4, n) && array(n, depth);
+        case 0xde: case 0xdf:
+            return be(b == 0xde ? 2 : 4, n) && map(n, depth);
+        default:  // 0xc1, ext: errors for the Value path to report
+            return false;
+        }
+    }
+
+    bool array(std::uint64_t count, std::size_t depth) {
+        if (++depth > max_depth || !take_budget(count)) return false;
+        out_.push_back('[');
+        for (std::uint64_t i = 0; i < count; ++i) {
+            if (i > 0) out_.push_back(',');
+            if (!value(depth)) return false;
+        }
+        out_.push_back(']');
+        return true;
+    }
+
+    bool map(std::uint64_t count, std::size_t depth) {
+        if (++depth > max_depth || count > budget_ / 2 || !take_budget(2 * count)) return false;
+        if (count > max_keys_checked) return false;
+        const auto base = keys_.size();
+        out_.push_back('{');
+        for (std::uint64_t i = 0; i < count; ++i) {
+            if (i > 0) out_.push_back(',');
+            if (p_ == end_) return false;
+            const unsigned b = *p_++;
+            std::uint64_t len = 0;
+            if ((b & 0xe0) == 0xa0) len = b & 0x1f;
+            else if (b >= 0xd9 && b <= 0xdb) {
+                if (!be(std::size_t{1} << (b - 0xd9), len)) return false;
+            } else {
+                return false;  // an integer (or invalid) key
+            }
+            auto key = text(len);
+            if (!key) return false;
+            for (std::size_t k = base; k < keys_.size(); ++k)
+                if (keys_[k] == *key) return false;
+            keys_.push_back(*key);
+            append_json_string(out_, *key);
+            out_.push_back(':');
+            if (!value(depth)) return false;
+        }
+        keys_.resize(base);
+        out_.push_back('}');
+        return true;
+    }
+
+    const unsigned char* p_;
+    const unsigned char* end_;
+    std::uint64_t budget_;
+    std::string& out_;
+    std::vector<std::string_view> keys_;  // of the maps being written, outermost first
+};
+
 }  // namespace
 
 Errc decode_msgpack(std::string_view in, Value& out) { return Reader(in).run(out); }
+
+bool msgpack_to_json(std::string_view in, std::string& out) { return JsonTranscoder(in, out).run(); }
 
 void encode_msgpack(const Value& v, std::string& out) { write(v, out); }
 

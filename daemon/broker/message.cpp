@@ -23,6 +23,16 @@ Message::Delivery Message::payload_for(encoding::Format want) const {
         const auto format = source_format_locked();
         if (!format) return {payload, std::nullopt};     // opaque: unchanged for everyone
         if (*format == want) return {payload, want};     // already in that format
+        if (!decoded_ && *format == encoding::Format::msgpack && want == encoding::Format::json) {
+            // A stored record to a JSON subscriber: one pass, no Value (codec.hpp).
+            std::string json;
+            if (!encoding::transcode_to(payload, *format, want, json)) {
+                undecodable_ = true;
+                return {payload, std::nullopt};
+            }
+            slot = std::move(json);
+            return {*slot, want};
+        }
         if (!decoded_) {
             auto v = encoding::decode(payload, *format);
             if (!v) {

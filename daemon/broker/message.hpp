@@ -48,7 +48,8 @@ struct Message {
     // The format the publisher declared (v5 content type, or the connection's default;
     // rules 1-2 of DESIGN.md §4). nullopt: detect (JSON if it parses, else opaque bytes).
     std::optional<encoding::Format> declared_format;
-    // Records: the stored value (payload is unused) and which write this is.
+    // Records: the value written (payload is then unused; a record read from the store has
+    // no value but its stored bytes as payload) and which write this is.
     std::shared_ptr<const encoding::Value> value;
     std::optional<RecordInfo> record;
 

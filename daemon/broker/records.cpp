@@ -66,13 +66,15 @@ std::vector<store::IndexValue> Records::index_values(const RecordKey& key, const
     return out;
 }
 
-std::shared_ptr<Message> Records::message_of(const store::Record& stored) const {
-    auto value = encoding::decode(stored.data, storage_format);
-    if (!value) {
-        log::error("record {}/{} is unreadable in the store: {}", stored.key.table, stored.key.id, value.error().message());
-        value = encoding::Value{};
-    }
-    return message_of(stored.key, std::make_shared<const encoding::Value>(std::move(*value)), stored.version);
+std::shared_ptr<Message> Records::message_of(store::Record stored) const {
+    auto msg = std::make_shared<Message>();
+    msg->topic = topic::to_topic(stored.key);
+    msg->payload = std::move(stored.data);
+    msg->declared_format = storage_format;
+    msg->qos = mqtt::QoS::exactly_once;
+    msg->retain = true;
+    msg->record = RecordInfo{std::move(stored.key), stored.version, false, false, nullptr};
+    return msg;
 }
 
 std::shared_ptr<const encoding::Value> Records::decode_stored(std::string_view data) const {

@@ -42,7 +42,9 @@ public:
 
     // A stored record (or a decoded one) as a message on its canonical topic, RETAIN=1.
     // Its QoS is 2 so that delivery goes at the subscription's granted QoS (DESIGN.md §3).
-    std::shared_ptr<Message> message_of(const store::Record& stored) const;
+    // From the store, the message carries the stored MessagePack bytes as its payload
+    // (no Value: a snapshot transcodes them straight to each subscriber's format).
+    std::shared_ptr<Message> message_of(store::Record stored) const;
     std::shared_ptr<Message> message_of(const RecordKey& key, std::shared_ptr<const encoding::Value> value,
                                         std::uint64_t version) const;
     // A delete: `null` in every format, with v5 user property event=delete on delivery.

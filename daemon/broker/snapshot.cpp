@@ -67,7 +67,7 @@ boost::asio::awaitable<void> send_snapshot(Broker& broker, std::shared_ptr<sessi
             if (table.kind == topic::TableScope::Kind::one) {
                 auto found = records.store().get(table.key());
                 if (!found) log::error("snapshot of {}: {}", r.filter, found.error().message());
-                else if (*found) deliver(records.message_of(**found), r);
+                else if (*found) deliver(records.message_of(std::move(**found)), r);
                 continue;
             }
             std::optional<std::string> after;
@@ -79,10 +79,13 @@ boost::asio::awaitable<void> send_snapshot(Broker& broker, std::shared_ptr<sessi
                     log::error("snapshot of {}: {}", r.filter, batch.error().message());
                     break;
                 }
-                for (const auto& rec : *batch)
-                    if (topic::matches(r.filter, topic::to_topic(rec.key))) deliver(records.message_of(rec), r);
-                if (batch->size() < batch_size) break;
-                after = batch->back().key.id;
+                const bool last = batch->size() < batch_size;
+                if (!last) after = batch->back().key.id;
+                for (auto& rec : *batch) {
+                    auto msg = records.message_of(std::move(rec));
+                    if (topic::matches(r.filter, msg->topic)) deliver(msg, r);
+                }
+                if (last) break;
             }
         }
         if (scope.plain_topics || records.tables().empty())

@@ -153,12 +153,12 @@ public:
                 items.push_back(std::move(rec.data));
                 continue;
             }
-            auto value = encoding::decode(rec.data, encoding::Format::msgpack);
-            if (!value) {
-                log::warn("GET /{}/: record {} does not decode: {}", coll_.table, rec.key.id, value.error().message());
+            std::string item;
+            if (auto done = encoding::transcode_to(rec.data, encoding::Format::msgpack, coll_.format, item); !done) {
+                log::warn("GET /{}/: record {} does not decode: {}", coll_.table, rec.key.id, done.error().message());
                 continue;
             }
-            items.push_back(encoding::encode(*value, coll_.format));
+            items.push_back(std::move(item));
         }
         done_ = batch->size() < stream_batch;
         if (!done_) after_ = batch->back().key.id;
@@ -218,10 +218,11 @@ asio::awaitable<RestResult> rest(const Request& req, broker::Broker& broker) {
         auto found = records.store().get(**key);
         if (!found) co_return error_response(req, bhttp::status::internal_server_error, found.error().message());
         if (!*found) co_return error_response(req, bhttp::status::not_found, "no such record");
-        auto value = encoding::decode((**found).data, encoding::Format::msgpack);
-        if (!value) co_return error_response(req, bhttp::status::internal_server_error, value.error().message());
         const auto format = response_format(req);
-        auto res = make_response(req, bhttp::status::ok, encoding::encode(*value, format), encoding::content_type(format));
+        std::string body;
+        if (auto done = encoding::transcode_to((**found).data, encoding::Format::msgpack, format, body); !done)
+            co_return error_response(req, bhttp::status::internal_server_error, done.error().message());
+        auto res = make_response(req, bhttp::status::ok, std::move(body), encoding::content_type(format));
         res.set(bhttp::field::etag, fmt::format("\"{}\"", (**found).version));
         co_return res;
     }
