@@ -1,6 +1,36 @@
 #include "common/util/text.hpp"
 
+#include <cstdint>
+#include <cstring>
+
 namespace harperrt::util {
+
+namespace {
+
+// Eight bytes at a time (SWAR) for the common stretch of plain ASCII; the byte loops below
+// handle everything else.
+constexpr std::uint64_t ones = 0x0101010101010101ull;
+constexpr std::uint64_t highs = 0x8080808080808080ull;
+
+std::uint64_t load8(const unsigned char* p) noexcept {
+    std::uint64_t w;
+    std::memcpy(&w, p, sizeof w);
+    return w;
+}
+
+// Some byte of `v` is zero.
+constexpr bool has_zero_byte(std::uint64_t v) noexcept { return ((v - ones) & ~v & highs) != 0; }
+
+// All eight bytes are ASCII.
+constexpr bool all_ascii(std::uint64_t w) noexcept { return (w & highs) == 0; }
+
+// All eight bytes are ASCII that JSON writes as it is: 0x20..0x7f except '"' and '\\'.
+constexpr bool all_plain_json(std::uint64_t w) noexcept {
+    return all_ascii(w) && ((w - ones * 0x20) & ~w & highs) == 0 && !has_zero_byte(w ^ (ones * '"')) &&
+           !has_zero_byte(w ^ (ones * '\\'));
+}
+
+}  // namespace
 
 std::size_t utf8_sequence(const unsigned char* p, std::size_t avail) noexcept {
     // RFC 3629 §4 table: the second byte's range depends on the first; the rest are 80..BF.
@@ -34,6 +64,10 @@ bool is_well_formed_utf8(std::string_view s) noexcept {
     const std::size_t n = s.size();
     std::size_t i = 0;
     while (i < n) {
+        if (n - i >= 8 && all_ascii(load8(p + i))) {
+            i += 8;
+            continue;
+        }
         if (p[i] < 0x80) {  // ASCII, the common case
             ++i;
             continue;
@@ -53,6 +87,10 @@ void append_json_string(std::string& out, std::string_view s) {
     std::size_t run = 0;  // start of the pending stretch copied verbatim
     std::size_t i = 0;
     while (i < n) {
+        if (n - i >= 8 && all_plain_json(load8(p + i))) {
+            i += 8;
+            continue;
+        }
         const unsigned c = p[i];
         if (c >= 0x20 && c < 0x80 && c != '"' && c != '\\') {
             ++i;

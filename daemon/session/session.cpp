@@ -262,7 +262,7 @@ void Session::send_next_locked() {
     while (!queue_.empty() && inflight_.size() < inflight_limit_) {
         Outbound o = std::move(queue_.front());
         queue_.pop_front();
-        if (o.msg->expired(broker::Clock::now())) continue;  // v5 [MQTT-3.3.2-5]
+        if (o.msg->expires_at && o.msg->expired(broker::Clock::now())) continue;  // v5 [MQTT-3.3.2-5]
         o.packet_id = next_packet_id_locked();
         o.state = o.qos == mqtt::QoS::at_least_once ? State::awaiting_ack : State::awaiting_rec;
         if (!send_locked(o, false)) continue;
@@ -274,7 +274,6 @@ void Session::send_next_locked() {
 }
 
 bool Session::send_locked(Outbound& o, bool dup) {
-    const auto now = broker::Clock::now();
     // One PUBLISH per thread, reused: assigning into strings and vectors that already have
     // the capacity allocates nothing per delivery. (Not reentrant: send_publish only
     // encodes it.)
@@ -284,10 +283,17 @@ bool Session::send_locked(Outbound& o, bool dup) {
     p.retain = o.retain;
     p.dup = dup;
     p.packet_id = o.packet_id;
-    p.properties = o.msg->properties;
     // The subscriber's format (DESIGN.md §4): the subscription's, else the connection's.
     const auto delivery = o.msg->payload_for(o.accept.value_or(conn_->preferred_format()));
     p.payload.assign(delivery.payload);
+    if (!mqtt::is_v5(conn_->version())) {
+        // MQTT 3.1.1 has no properties: none to fill in (the encoder writes none), and no
+        // way to report drops to this client.
+        dropped_unreported_ = 0;
+        return conn_->send_publish(p);
+    }
+    const auto now = broker::Clock::now();
+    p.properties = o.msg->properties;
     if (delivery.format) {
         p.properties.content_type = std::string(encoding::content_type(*delivery.format));
         if (*delivery.format == encoding::Format::json) p.properties.payload_format_indicator = 1;
