@@ -17,6 +17,22 @@ namespace websocket = beast::websocket;
 
 namespace {
 
+// The stream of alternative I of `impl`.
+template <std::size_t I>
+auto& at(Stream::Impl& impl) {
+    if constexpr (I == 0) return std::get<0>(impl.s);
+    else return *std::get<I>(impl.s);
+}
+
+template <class T>
+T& deref(T& s) {
+    return s;
+}
+template <class T>
+T& deref(std::unique_ptr<T>& p) {
+    return *p;
+}
+
 template <class T>
 tcp::socket& lowest(T& s) {
     if constexpr (std::is_same_v<T, tcp::socket>) return s;
@@ -34,25 +50,25 @@ Stream wrap(std::unique_ptr<Stream::Impl> impl) {
 }  // namespace
 
 tcp::socket& lowest_socket(Stream::Impl& impl) {
-    return std::visit([](auto& s) -> tcp::socket& { return lowest(s); }, impl.s);
+    return std::visit([](auto& s) -> tcp::socket& { return lowest(deref(s)); }, impl.s);
 }
 
 Stream make_tcp_stream(tcp::socket socket) {
     return wrap(std::make_unique<Stream::Impl>(std::move(socket)));
 }
 Stream make_tls_stream(TlsStream stream) {
-    return wrap(std::make_unique<Stream::Impl>(std::move(stream)));
+    return wrap(std::make_unique<Stream::Impl>(std::make_unique<TlsStream>(std::move(stream))));
 }
 Stream make_ws_stream(WsStream stream, Stream::UpgradeInfo info) {
     stream.binary(true);
-    auto impl = std::make_unique<Stream::Impl>(std::move(stream));
-    impl->upgrade = std::move(info);
+    auto impl = std::make_unique<Stream::Impl>(std::make_unique<std::decay_t<decltype(stream)>>(std::move(stream)));
+    impl->upgrade = std::make_unique<Stream::UpgradeInfo>(std::move(info));
     return wrap(std::move(impl));
 }
 Stream make_wss_stream(WssStream stream, Stream::UpgradeInfo info) {
     stream.binary(true);
-    auto impl = std::make_unique<Stream::Impl>(std::move(stream));
-    impl->upgrade = std::move(info);
+    auto impl = std::make_unique<Stream::Impl>(std::make_unique<std::decay_t<decltype(stream)>>(std::move(stream)));
+    impl->upgrade = std::make_unique<Stream::UpgradeInfo>(std::move(info));
     return wrap(std::move(impl));
 }
 
@@ -64,23 +80,23 @@ Stream::~Stream() = default;
 Transport Stream::transport() const { return static_cast<Transport>(impl_->s.index()); }
 
 asio::any_io_executor Stream::get_executor() const {
-    return std::visit([](auto& s) { return asio::any_io_executor(s.get_executor()); }, impl_->s);
+    return std::visit([](auto& s) { return asio::any_io_executor(deref(s).get_executor()); }, impl_->s);
 }
 
 asio::awaitable<std::size_t> Stream::async_read_some(asio::mutable_buffer buf, error_code& ec) {
     auto token = asio::redirect_error(asio::use_awaitable, ec);
     switch (impl_->s.index()) {
-    case 0: co_return co_await std::get<0>(impl_->s).async_read_some(buf, token);
-    case 1: co_return co_await std::get<1>(impl_->s).async_read_some(buf, token);
+    case 0: co_return co_await at<0>(*impl_).async_read_some(buf, token);
+    case 1: co_return co_await at<1>(*impl_).async_read_some(buf, token);
     case 2: {
-        auto& ws = std::get<2>(impl_->s);
+        auto& ws = at<2>(*impl_);
         const auto n = co_await ws.async_read_some(buf, token);
         if (ec == websocket::error::closed) ec = asio::error::eof;
         if (!ec && ws.got_text()) ec = asio::error::invalid_argument;  // MQTT needs binary frames
         co_return ec ? 0 : n;
     }
     default: {
-        auto& ws = std::get<3>(impl_->s);
+        auto& ws = at<3>(*impl_);
         const auto n = co_await ws.async_read_some(buf, token);
         if (ec == websocket::error::closed) ec = asio::error::eof;
         if (!ec && ws.got_text()) ec = asio::error::invalid_argument;
@@ -91,17 +107,17 @@ asio::awaitable<std::size_t> Stream::async_read_some(asio::mutable_buffer buf, e
 
 asio::awaitable<bool> Stream::async_wait_readable(error_code& ec) {
     if (impl_->s.index() != 0) co_return false;
-    co_await std::get<0>(impl_->s).async_wait(tcp::socket::wait_read, asio::redirect_error(asio::use_awaitable, ec));
+    co_await at<0>(*impl_).async_wait(tcp::socket::wait_read, asio::redirect_error(asio::use_awaitable, ec));
     co_return true;
 }
 
 asio::awaitable<void> Stream::async_write(std::span<const asio::const_buffer> bufs, error_code& ec) {
     auto token = asio::redirect_error(asio::use_awaitable, ec);
     switch (impl_->s.index()) {
-    case 0: co_await asio::async_write(std::get<0>(impl_->s), bufs, token); break;
-    case 1: co_await asio::async_write(std::get<1>(impl_->s), bufs, token); break;
-    case 2: co_await std::get<2>(impl_->s).async_write(bufs, token); break;
-    default: co_await std::get<3>(impl_->s).async_write(bufs, token); break;
+    case 0: co_await asio::async_write(at<0>(*impl_), bufs, token); break;
+    case 1: co_await asio::async_write(at<1>(*impl_), bufs, token); break;
+    case 2: co_await at<2>(*impl_).async_write(bufs, token); break;
+    default: co_await at<3>(*impl_).async_write(bufs, token); break;
     }
 }
 
@@ -109,9 +125,9 @@ asio::awaitable<void> Stream::async_shutdown() {
     error_code ec;
     auto token = asio::redirect_error(asio::use_awaitable, ec);
     switch (impl_->s.index()) {
-    case 1: co_await std::get<1>(impl_->s).async_shutdown(token); break;
-    case 2: co_await std::get<2>(impl_->s).async_close(websocket::close_code::normal, token); break;
-    case 3: co_await std::get<3>(impl_->s).async_close(websocket::close_code::normal, token); break;
+    case 1: co_await at<1>(*impl_).async_shutdown(token); break;
+    case 2: co_await at<2>(*impl_).async_close(websocket::close_code::normal, token); break;
+    case 3: co_await at<3>(*impl_).async_close(websocket::close_code::normal, token); break;
     default: break;
     }
     lowest_socket(*impl_).shutdown(tcp::socket::shutdown_send, ec);
@@ -142,8 +158,8 @@ std::string Stream::remote_address() const {
 
 std::optional<std::string> Stream::peer_common_name() const {
     SSL* ssl = nullptr;
-    if (auto* t = std::get_if<TlsStream>(&impl_->s)) ssl = t->native_handle();
-    else if (auto* w = std::get_if<WssStream>(&impl_->s)) ssl = w->next_layer().native_handle();
+    if (auto* t = std::get_if<std::unique_ptr<TlsStream>>(&impl_->s)) ssl = (*t)->native_handle();
+    else if (auto* w = std::get_if<std::unique_ptr<WssStream>>(&impl_->s)) ssl = (*w)->next_layer().native_handle();
     if (ssl == nullptr || SSL_get_verify_result(ssl) != X509_V_OK) return std::nullopt;
     X509* cert = SSL_get1_peer_certificate(ssl);
     if (cert == nullptr) return std::nullopt;
@@ -156,6 +172,9 @@ std::optional<std::string> Stream::peer_common_name() const {
     return cn;
 }
 
-const Stream::UpgradeInfo& Stream::upgrade_info() const { return impl_->upgrade; }
+const Stream::UpgradeInfo& Stream::upgrade_info() const {
+    static const UpgradeInfo none;
+    return impl_->upgrade ? *impl_->upgrade : none;
+}
 
 }  // namespace harperrt::net

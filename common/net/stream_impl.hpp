@@ -19,9 +19,12 @@ using TlsStream = asio::ssl::stream<tcp::socket>;
 using WsStream = boost::beast::websocket::stream<tcp::socket>;
 using WssStream = boost::beast::websocket::stream<TlsStream>;
 
+// A TCP socket is held inline; the other transports, several times larger (TLS engine
+// state, WebSocket buffers), behind a pointer, so that the many plain TCP connections
+// (10k idle ones) pay only for a socket. Alternative i is Transport i.
 struct Stream::Impl {
-    std::variant<tcp::socket, TlsStream, WsStream, WssStream> s;
-    UpgradeInfo upgrade;
+    std::variant<tcp::socket, std::unique_ptr<TlsStream>, std::unique_ptr<WsStream>, std::unique_ptr<WssStream>> s;
+    std::unique_ptr<UpgradeInfo> upgrade;  // WebSocket transports only
     bool closed = false;
 
     template <class S>

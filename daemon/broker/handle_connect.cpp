@@ -143,7 +143,7 @@ boost::asio::awaitable<void> handle_connect(Broker& broker, const std::shared_pt
     st.client_id = client_id;
     st.username = login.user;  // the authenticated user (the certificate's CN under mTLS); empty: anonymous
     st.session = session;
-    st.will = std::move(c.will);
+    if (c.will) st.will = std::make_unique<mqtt::Will>(std::move(*c.will));
     st.keep_alive = keep_alive;
     st.session_expiry_interval = expiry;
     st.client_receive_maximum = v5 ? c.properties.receive_maximum.value_or(65535) : 65535;

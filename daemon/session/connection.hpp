@@ -36,6 +36,7 @@
 
 #include "common/mqtt/codec.hpp"
 #include "common/net/stream.hpp"
+#include "common/util/lazy_deque.hpp"
 
 #include <boost/asio/steady_timer.hpp>
 
@@ -60,27 +61,6 @@ namespace harperrt::daemon::session {
 
 class Session;
 
-// A std::deque that allocates nothing until first used (an empty std::deque allocates about
-// 1 KiB; most connections never defer a packet or pipeline a put).
-template <class T>
-class LazyDeque {
-public:
-    bool empty() const noexcept { return !d_ || d_->empty(); }
-    std::size_t size() const noexcept { return d_ ? d_->size() : 0; }
-    T& front() { return d_->front(); }
-    T& operator[](std::size_t i) { return (*d_)[i]; }
-    void pop_front() { d_->pop_front(); }
-    template <class... A>
-    T& emplace_back(A&&... args) {
-        if (!d_) d_ = std::make_unique<std::deque<T>>();
-        return d_->emplace_back(std::forward<A>(args)...);
-    }
-    void clear() noexcept { d_.reset(); }
-
-private:
-    std::unique_ptr<std::deque<T>> d_;
-};
-
 // What the broker's handlers know about the connection. Strand-only.
 struct ProtocolState {
     bool connected = false;                 // CONNECT accepted
@@ -88,7 +68,7 @@ struct ProtocolState {
     std::string client_id;
     std::optional<std::string> username;
     std::shared_ptr<Session> session;
-    std::optional<mqtt::Will> will;
+    std::unique_ptr<mqtt::Will> will;       // behind a pointer: most clients have none
     std::chrono::seconds keep_alive{0};     // the one in force (after server keep alive)
     std::uint32_t client_max_packet_size = 268435455 + 5;  // v5 Maximum Packet Size of the client
     std::uint16_t client_receive_maximum = 65535;
@@ -186,13 +166,13 @@ private:
     // ordered acks) whenever something they wait for may have changed. Each rechecks.
     boost::asio::steady_timer changed_;
     int snapshots_running_ = 0;                // strand-only
-    LazyDeque<mqtt::Packet> deferred_;         // strand-only; packets held behind a snapshot
+    util::LazyDeque<mqtt::Packet> deferred_;         // strand-only; packets held behind a snapshot
     bool draining_ = false;                    // strand-only; deferred packets being handled
     struct OrderedAck {
         bool ready = false;
         std::optional<mqtt::Packet> ack;  // nullopt: nothing to send (QoS 0, or closed)
     };
-    LazyDeque<OrderedAck> ordered_;            // strand-only; reserved places, oldest first
+    util::LazyDeque<OrderedAck> ordered_;            // strand-only; reserved places, oldest first
     std::uint64_t ordered_base_ = 0;           // strand-only; ticket of ordered_.front()
 
     // Handles deferred packets in order until none is left or a new snapshot starts.

@@ -27,6 +27,7 @@
 #include "daemon/broker/message.hpp"
 
 #include "common/mqtt/packet.hpp"
+#include "common/util/lazy_deque.hpp"
 
 #include <atomic>
 #include <cstdint>
@@ -175,7 +176,7 @@ private:
     std::uint16_t inflight_limit_ = 0;        // guarded by mu_
     std::map<std::uint64_t, Outbound> inflight_;  // send order; guarded by mu_
     std::map<std::uint16_t, std::uint64_t> by_packet_id_;  // guarded by mu_
-    std::deque<Outbound> queue_;              // guarded by mu_
+    util::LazyDeque<Outbound> queue_;         // guarded by mu_
     std::uint64_t next_seq_ = 0;              // guarded by mu_
     std::uint16_t last_packet_id_ = 0;        // guarded by mu_
     std::uint64_t dropped_unreported_ = 0;    // guarded by mu_
