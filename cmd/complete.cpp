@@ -3,18 +3,31 @@
 // against the real CLI (tests/integration/cli_test.cpp) and regenerated
 // (completions/generate.py).
 //
-// Output: `PATH<TAB>WORD<TAB>DESCRIPTION`, where PATH is the subcommand path ("harperrt",
-// "sub", "config set") and WORD an option name (-t, --topic), a positional in angle
-// brackets (<topic>) or a subcommand name. Options that take a value end in "=".
+// Output: `PATH<TAB>WORD<TAB>DESCRIPTION[<TAB>CHOICES]`, where PATH is the subcommand path
+// ("harperrt", "sub", "config set") and WORD an option name (-t, --topic), a positional in
+// angle brackets (<topic>) or a subcommand name. Options that take a value end in "=".
+// CHOICES, only for an option with a fixed set of values (offer_values(), one_of()), are
+// those values separated by spaces, e.g. `sub<TAB>-o=<TAB>...<TAB>text json raw`.
 #include "cmd/context.hpp"
 
 #include <fmt/core.h>
+#include <fmt/ranges.h>
 
+#include <map>
 #include <string>
+#include <utility>
+#include <vector>
 
 namespace harperrt::cmd {
 
 namespace {
+
+// The values offer_values() registered, by option. Filled while the CLI11 tree is built
+// (one thread, before parsing); the options live as long as the app.
+std::map<const CLI::Option*, std::vector<std::string>>& offered() {
+    static std::map<const CLI::Option*, std::vector<std::string>> values;
+    return values;
+}
 
 std::string one_line(std::string s) {
     for (auto& c : s)
@@ -29,8 +42,12 @@ void walk(const CLI::App& app, const std::string& path) {
             fmt::print("{}\t<{}>\t{}\n", path, opt->get_name(true, false), one_line(opt->get_description()));
             continue;
         }
-        for (const auto& s : opt->get_snames()) fmt::print("{}\t-{}{}\t{}\n", path, s, value, one_line(opt->get_description()));
-        for (const auto& l : opt->get_lnames()) fmt::print("{}\t--{}{}\t{}\n", path, l, value, one_line(opt->get_description()));
+        std::string choices;
+        if (const auto it = offered().find(opt); it != offered().end() && !value.empty())
+            choices = fmt::format("\t{}", fmt::join(it->second, " "));
+        const auto desc = one_line(opt->get_description());
+        for (const auto& s : opt->get_snames()) fmt::print("{}\t-{}{}\t{}{}\n", path, s, value, desc, choices);
+        for (const auto& l : opt->get_lnames()) fmt::print("{}\t--{}{}\t{}{}\n", path, l, value, desc, choices);
     }
     for (const CLI::App* sub : app.get_subcommands([](const CLI::App* a) { return a->get_name() != "__complete"; })) {
         fmt::print("{}\t{}\t{}\n", path, sub->get_name(), one_line(sub->get_description()));
@@ -39,6 +56,16 @@ void walk(const CLI::App& app, const std::string& path) {
 }
 
 }  // namespace
+
+CLI::Option* offer_values(CLI::Option* opt, std::vector<std::string> values) {
+    offered()[opt] = std::move(values);
+    return opt;
+}
+
+CLI::Option* one_of(CLI::Option* opt, std::vector<std::string> values) {
+    opt->check(CLI::IsMember(values));
+    return offer_values(opt, std::move(values));
+}
 
 void add_complete_command(CLI::App& app, Context& ctx) {
     auto* sub = app.add_subcommand("__complete", "List every subcommand and option (for completions)");

@@ -34,7 +34,9 @@ void add_connection_options(CLI::App* sub, ConnectionOptions& o) {
     sub->add_option("--password-file", o.password_file, "Read the password from the first line of FILE")
         ->type_name("FILE")->group(group);
     sub->add_option("-i,--id", o.id, "Client identifier (default: assigned by the server)")->group(group);
-    sub->add_option("-V,--protocol", o.protocol, "MQTT version: 5 or 311")
+    // The completions offer the two canonical names; mosquitto's and the dotted spellings
+    // are accepted too.
+    offer_values(sub->add_option("-V,--protocol", o.protocol, "MQTT version: 5 or 311"), {"5", "311"})
         ->check(CLI::IsMember({"5", "311", "mqttv5", "mqttv311", "5.0", "3.1.1"}))->group(group);
     sub->add_option("-k,--keepalive", o.keepalive, "Keep-alive in seconds (0 disables)")->capture_default_str()->group(group);
     sub->add_option("--cafile", o.cafile, "CA certificates (PEM) to verify the server")->type_name("FILE")->group(group);

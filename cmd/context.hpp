@@ -5,6 +5,7 @@
 #include <CLI/CLI.hpp>
 
 #include <string>
+#include <vector>
 
 namespace harperrt::cmd {
 
@@ -32,5 +33,14 @@ void add_put_command(CLI::App& app, Context& ctx);
 void add_config_command(CLI::App& app, Context& ctx);
 // The hidden `__complete`: walks `app` (call it last).
 void add_complete_command(CLI::App& app, Context& ctx);
+
+// Registers the fixed values of an option that takes one, in the order the shell
+// completions (completions/generate.py, from `harperrt __complete`) should offer them.
+// Completion only: the option's checks stay as they are (use it for a value that a Range
+// checks, or for suggestions where other values are allowed too). Returns `opt`.
+CLI::Option* offer_values(CLI::Option* opt, std::vector<std::string> values);
+// offer_values(), and a check that refuses any other value (CLI11 IsMember; the help shows
+// {a,b,c}). Returns `opt`.
+CLI::Option* one_of(CLI::Option* opt, std::vector<std::string> values);
 
 }  // namespace harperrt::cmd

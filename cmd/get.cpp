@@ -101,7 +101,9 @@ void add_get_command(CLI::App& app, Context& ctx) {
     sub->add_option("topic", opts->topic, "Record topic (Table/ID) or filter (Table/#)")->required()->type_name("TOPIC|FILTER");
     sub->add_flag("--array", opts->array, "Print one JSON array instead of JSON lines");
     sub->add_flag("-v,--verbose", opts->verbose, "Print {topic,retain,qos,payload} objects instead of bare payloads");
-    sub->add_option("--accept", opts->accept, "Payload format to ask for (v5 user property accept): json, cbor, msgpack")
+    // (A media type is accepted too: the completions offer the three names.)
+    offer_values(sub->add_option("--accept", opts->accept, "Payload format to ask for (v5 user property accept): json, cbor, msgpack"),
+                 {"json", "cbor", "msgpack"})
         ->type_name("FORMAT");
     add_connection_options(sub, opts->connection);
     sub->footer(

@@ -194,18 +194,20 @@ void add_pub_command(CLI::App& app, Context& ctx) {
     sub->add_flag("-s,--stdin-file", opts->stdin_message, "Send all of stdin as one message");
     sub->add_flag("-l,--stdin-line", opts->lines, "Send one message per line of stdin");
     sub->add_flag("-n,--null-message", opts->null_message, "Send an empty message (with -r: delete the record)");
-    sub->add_option("-q,--qos", opts->qos, "QoS 0, 1 or 2 (1 and 2 wait for the acknowledgement)")
+    offer_values(sub->add_option("-q,--qos", opts->qos, "QoS 0, 1 or 2 (1 and 2 wait for the acknowledgement)"), {"0", "1", "2"})
         ->check(CLI::Range(0, 2))->capture_default_str();
     sub->add_flag("-r,--retain", opts->retain, "Retain the message (a record topic: replace the record)");
     sub->add_option("--repeat", opts->repeat, "Publish the message COUNT times (not with -l)")
         ->check(CLI::PositiveNumber)->type_name("COUNT")->capture_default_str();
     sub->add_option("--repeat-delay", opts->repeat_delay, "Wait SECONDS between repeated messages (fractions allowed)")
         ->check(CLI::NonNegativeNumber)->type_name("SECONDS");
-    sub->add_option("--format", opts->format, "Convert JSON input to json, cbor or msgpack and set the v5 content type")
-        ->check(CLI::IsMember({"json", "cbor", "msgpack"}));
-    sub->add_option("-D,--property", opts->properties,
-                    "v5 property NAME VALUE: content-type, response-topic, correlation-data, "
-                    "message-expiry-interval, payload-format-indicator; any other NAME is a user property")
+    one_of(sub->add_option("--format", opts->format, "Convert JSON input to json, cbor or msgpack and set the v5 content type"),
+           {"json", "cbor", "msgpack"});
+    // The completions offer the property names for NAME (any other is a user property).
+    offer_values(sub->add_option("-D,--property", opts->properties,
+                                 "v5 property NAME VALUE: content-type, response-topic, correlation-data, "
+                                 "message-expiry-interval, payload-format-indicator; any other NAME is a user property"),
+                 {"content-type", "response-topic", "correlation-data", "message-expiry-interval", "payload-format-indicator"})
         ->type_name("NAME VALUE");
     add_connection_options(sub, opts->connection);
     sub->footer(

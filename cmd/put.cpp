@@ -68,8 +68,8 @@ void add_put_command(CLI::App& app, Context& ctx) {
     sub->add_option("topic", opts->topic, "Record topic, e.g. Sensor/1")->required()->type_name("TOPIC");
     sub->add_option("value", opts->value, "Record body (default: stdin)")->type_name("VALUE");
     sub->add_flag("-n,--delete", opts->remove, "Delete the record (empty retained payload)");
-    sub->add_option("--format", opts->format, "Send as json, cbor or msgpack (VALUE must be JSON; sets the content type)")
-        ->check(CLI::IsMember({"json", "cbor", "msgpack"}));
+    one_of(sub->add_option("--format", opts->format, "Send as json, cbor or msgpack (VALUE must be JSON; sets the content type)"),
+           {"json", "cbor", "msgpack"});
     add_connection_options(sub, opts->connection);
     sub->footer(
         "Prints nothing on success; the PUBACK reason code on failure. Exit codes: 0 ok, 1 refused,\n"

@@ -155,17 +155,21 @@ void add_sub_command(CLI::App& app, Context& ctx) {
     auto opts = std::make_shared<SubOptions>();
     auto* sub = app.add_subcommand("sub", "Subscribe to topic filters and print each message");
     sub->add_option("-t,--topic", opts->topics, "Topic filter (repeatable)")->required()->type_name("FILTER");
-    sub->add_option("-q,--qos", opts->qos, "Maximum QoS to subscribe with")->check(CLI::Range(0, 2))->capture_default_str();
+    offer_values(sub->add_option("-q,--qos", opts->qos, "Maximum QoS to subscribe with"), {"0", "1", "2"})
+        ->check(CLI::Range(0, 2))->capture_default_str();
     sub->add_option("-C,--count", opts->count, "Exit after COUNT messages")->check(CLI::PositiveNumber);
     sub->add_option("-W,--wait", opts->wait, "Exit after SECONDS; exit 4 if nothing (or fewer than -C) arrived")
         ->check(CLI::PositiveNumber)->type_name("SECONDS");
     auto* updates = sub->add_flag("-R,--updates-only", opts->updates_only, "Skip retained messages (current records); print only changes");
     sub->add_flag("--retained-only", opts->retained_only, "Print the current retained messages (records), then exit")
         ->excludes(updates);
-    sub->add_option("--accept", opts->accept, "Payload format to receive (v5 user property accept): json, cbor, msgpack")
+    // (A media type is accepted too: the completions offer the three names.)
+    offer_values(sub->add_option("--accept", opts->accept, "Payload format to receive (v5 user property accept): json, cbor, msgpack"),
+                 {"json", "cbor", "msgpack"})
         ->type_name("FORMAT");
-    sub->add_option("-o,--output", opts->output, "text: the payload; json: one {topic,retain,qos,payload} object per line; raw: payload bytes only")
-        ->check(CLI::IsMember({"text", "json", "raw"}))->capture_default_str();
+    one_of(sub->add_option("-o,--output", opts->output, "text: the payload; json: one {topic,retain,qos,payload} object per line; raw: payload bytes only"),
+           {"text", "json", "raw"})
+        ->capture_default_str();
     sub->add_flag("-v,--verbose", opts->verbose, "Print the topic before each payload (text output)");
     sub->add_flag("-c,--persistent", opts->persistent, "Keep the session after disconnecting (needs -i)");
     sub->add_option("-F,--format-string", opts->format_string,

@@ -23,8 +23,20 @@ _harperrt() {
             "config passwd") path="config passwd" ;;
         esac
     done
-    case "$prev" in
-        --accept|--cafile|--cert|--config|--count|--file|--format|--format-string|--host|--id|--keepalive|--key|--message|--output|--password|--password-file|--port|--property|--protocol|--qos|--ready-file|--repeat|--repeat-delay|--root|--set|--timeout|--topic|--url|--username|--wait|-C|-D|-F|-L|-P|-V|-W|-c|-f|-h|-i|-k|-m|-o|-p|-q|-t|-u) COMPREPLY=($(compgen -f -- "$cur")); return ;;
+    # --opt=VALUE: readline splits the word at "=" (COMP_WORDBREAKS).
+    if [[ "$cur" == "=" && "$prev" == -* ]]; then
+        cur=""
+    elif [[ "$prev" == "=" && COMP_CWORD -ge 2 ]]; then
+        prev="${COMP_WORDS[COMP_CWORD-2]}"
+    fi
+    # The value of an option: its fixed values, else file names.
+    case "$path $prev" in
+        "sub -q"|"sub --qos"|"pub -q"|"pub --qos") COMPREPLY=($(compgen -W "0 1 2" -- "$cur")); return ;;
+        "sub --accept"|"pub --format"|"get --accept"|"put --format") COMPREPLY=($(compgen -W "json cbor msgpack" -- "$cur")); return ;;
+        "sub -o"|"sub --output") COMPREPLY=($(compgen -W "text json raw" -- "$cur")); return ;;
+        "sub -V"|"sub --protocol"|"pub -V"|"pub --protocol"|"get -V"|"get --protocol"|"put -V"|"put --protocol") COMPREPLY=($(compgen -W "5 311" -- "$cur")); return ;;
+        "pub -D"|"pub --property") COMPREPLY=($(compgen -W "content-type response-topic correlation-data message-expiry-interval payload-format-indicator" -- "$cur")); return ;;
+        "serve -c"|"serve --config"|"serve --root"|"serve --set"|"serve --ready-file"|"sub -t"|"sub --topic"|"sub -C"|"sub --count"|"sub -W"|"sub --wait"|"sub -F"|"sub --format-string"|"sub -L"|"sub --url"|"sub -h"|"sub --host"|"sub -p"|"sub --port"|"sub -u"|"sub --username"|"sub -P"|"sub --password"|"sub --password-file"|"sub -i"|"sub --id"|"sub -k"|"sub --keepalive"|"sub --cafile"|"sub --cert"|"sub --key"|"sub --timeout"|"pub -t"|"pub --topic"|"pub -m"|"pub --message"|"pub -f"|"pub --file"|"pub --repeat"|"pub --repeat-delay"|"pub -L"|"pub --url"|"pub -h"|"pub --host"|"pub -p"|"pub --port"|"pub -u"|"pub --username"|"pub -P"|"pub --password"|"pub --password-file"|"pub -i"|"pub --id"|"pub -k"|"pub --keepalive"|"pub --cafile"|"pub --cert"|"pub --key"|"pub --timeout"|"get -L"|"get --url"|"get -h"|"get --host"|"get -p"|"get --port"|"get -u"|"get --username"|"get -P"|"get --password"|"get --password-file"|"get -i"|"get --id"|"get -k"|"get --keepalive"|"get --cafile"|"get --cert"|"get --key"|"get --timeout"|"put -L"|"put --url"|"put -h"|"put --host"|"put -p"|"put --port"|"put -u"|"put --username"|"put -P"|"put --password"|"put --password-file"|"put -i"|"put --id"|"put -k"|"put --keepalive"|"put --cafile"|"put --cert"|"put --key"|"put --timeout"|"config -c"|"config --config"|"config show --set"|"config validate --set") COMPREPLY=($(compgen -f -- "$cur")); return ;;
     esac
     case "$path" in
         "harperrt") COMPREPLY=($(compgen -W "--help --version serve sub pub get put config" -- "$cur")) ;;

@@ -20,14 +20,21 @@
 //
 // Thread-safety: every member may be called from any thread; reload() swaps the policy
 // atomically (a check in progress finishes with the policy it started with).
+//
+// Each loaded config has a CredentialCache of its own (credential_cache.hpp) for
+// authenticate_cached(): reload() starts with an empty one, so a changed or removed password
+// stops working at once, and a verification that was still running against the old config
+// can only fill the old, unreachable cache.
 #pragma once
 
 #include "daemon/auth/authenticator.hpp"
+#include "daemon/auth/credential_cache.hpp"
 
 #include "common/config/config.hpp"
 
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string_view>
 
 namespace harperrt::daemon::auth {
@@ -47,14 +54,32 @@ public:
     // authenticate() against the current users.
     Login authenticate(const Credentials& credentials) const;
 
+    // authenticate() through the credential cache, for HTTP Basic, which sends the password
+    // with every request: a user name and password that verified against the current users
+    // less than CredentialCache::default_ttl (60 s) ago log in without a PBKDF2 run. Only
+    // successful password logins are remembered; a wrong password is verified (and refused)
+    // every time. Slow on a miss, like authenticate(): call it off the I/O threads.
+    Login authenticate_cached(const Credentials& credentials) const;
+
+    // What authenticate_cached() would return without verifying anything, or nullopt when it
+    // would have to run the KDF. One HMAC: cheap enough for a connection's strand.
+    std::optional<Login> cached_login(const Credentials& credentials) const;
+
     bool can_table(const Identity& who, std::string_view table, TableAction action) const;
     bool can_topic(const Identity& who, std::string_view topic, TopicAction action) const;
 
 private:
-    std::shared_ptr<const config::Config> current() const;
+    // One loaded config and the logins verified against it.
+    struct Policy {
+        explicit Policy(const config::Config& c) : config(c) {}
+        const config::Config config;
+        CredentialCache verified;  // internally synchronized
+    };
+
+    std::shared_ptr<Policy> current() const;
 
     mutable std::mutex mu_;
-    std::shared_ptr<const config::Config> config_;  // guarded by mu_; the object itself is immutable
+    std::shared_ptr<Policy> policy_;  // guarded by mu_ (the pointer; the config is immutable)
 };
 
 }  // namespace harperrt::daemon::auth

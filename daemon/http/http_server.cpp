@@ -78,12 +78,16 @@ Response error_response(const Request& req, bhttp::status status, std::string_vi
 }
 
 asio::awaitable<auth::Login> authenticate_off_strand(const auth::Authorizer* authorizer, auth::Credentials credentials) {
-    co_return authorizer->authenticate(credentials);
+    co_return authorizer->authenticate_cached(credentials);
 }
 
 // Who sends `req`: nullopt (counted as an authentication failure; the caller answers 401)
-// when it must authenticate or did and failed. A password is verified on the broker's auth
-// pool (a PBKDF2 run), not on this connection's strand, which may be shared with others.
+// when it must authenticate or did and failed. Basic sends the password with every
+// request, so a user name and password verified in the last 60 s are taken from the
+// authorizer's credential cache (emptied on SIGHUP) without a PBKDF2 run. Otherwise the
+// password is verified on the broker's auth pool, not on this connection's strand, which
+// may be shared with others; a refusal is never cached, so a wrong password costs the
+// full KDF (and is counted) every time.
 asio::awaitable<std::optional<auth::Identity>> identify(broker::Broker& broker, const Request& req) {
     auth::Credentials cred;
     if (const auto h = req.find(bhttp::field::authorization); h != req.end()) {
@@ -95,7 +99,9 @@ asio::awaitable<std::optional<auth::Identity>> identify(broker::Broker& broker, 
         cred = std::move(*basic);
     }
     auth::Login login;
-    if (cred.password) {
+    if (auto hit = broker.authorizer().cached_login(cred)) {
+        login = std::move(*hit);  // no hop to the auth pool, which may be busy with misses
+    } else if (cred.password) {
         auto task = authenticate_off_strand(&broker.authorizer(), std::move(cred));
         login = co_await asio::co_spawn(broker.auth_pool().get_executor(), std::move(task), asio::use_awaitable);
     } else {
