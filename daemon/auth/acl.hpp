@@ -55,7 +55,7 @@ public:
     Login authenticate(const Credentials& credentials) const;
 
     // authenticate() through the credential cache, for HTTP Basic, which sends the password
-    // with every request: a user name and password that verified against the current users
+    // with every request, and MQTT CONNECT (CLI calls, devices sharing a login): a user name and password that verified against the current users
     // less than CredentialCache::default_ttl (60 s) ago log in without a PBKDF2 run. Only
     // successful password logins are remembered; a wrong password is verified (and refused)
     // every time. Slow on a miss, like authenticate(): call it off the I/O threads.

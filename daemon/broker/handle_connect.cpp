@@ -32,7 +32,7 @@ void refuse(const std::shared_ptr<session::Connection>& conn, mqtt::ReasonCode r
 
 boost::asio::awaitable<auth::Login> authenticate_off_strand(const auth::Authorizer* authorizer,
                                                             auth::Credentials credentials) {
-    co_return authorizer->authenticate(credentials);
+    co_return authorizer->authenticate_cached(credentials);
 }
 
 }  // namespace
@@ -106,7 +106,10 @@ boost::asio::awaitable<void> handle_connect(Broker& broker, const std::shared_pt
     // Authentication (DESIGN.md §7): before the session is opened, so a refused client
     // cannot take over an existing one.
     // A password costs a PBKDF2 run (~0.1 s): it runs on the auth pool, not on this strand,
-    // so a flood of logins cannot stall every other client.
+    // so a flood of logins cannot stall every other client. A user name and password that
+    // logged in less than a minute ago skip it (the credential cache; refusals are never
+    // cached, SIGHUP empties it): CLI calls and fleets of devices sharing a login reconnect
+    // without a KDF run each.
     auth::Credentials credentials{c.username, c.password, conn->stream().peer_common_name()};
     // HTTP Basic on a WebSocket upgrade (verified there, see daemon/http/http_server.hpp)
     // stands for a CONNECT that names no user of its own.
@@ -118,7 +121,9 @@ boost::asio::awaitable<void> handle_connect(Broker& broker, const std::shared_pt
         }
     }
     auth::Login login;
-    if (credentials.password) {
+    if (auto hit = broker.authorizer().cached_login(credentials)) {
+        login = std::move(*hit);  // verified in the last minute (auth/credential_cache.hpp)
+    } else if (credentials.password) {
         auto task = authenticate_off_strand(&broker.authorizer(), std::move(credentials));
         login = co_await boost::asio::co_spawn(broker.auth_pool().get_executor(), std::move(task), boost::asio::use_awaitable);
         if (conn->closing()) co_return;

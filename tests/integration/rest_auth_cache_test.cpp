@@ -122,5 +122,33 @@ TEST_F(RestAuthCache, SighupMakesAChangedOrRemovedPasswordStopWorkingAtOnce) {
     EXPECT_EQ(statuses("-u alice:bobpw", "/Sensor/[1-2]"), repeated("404", 2));
 }
 
+// MQTT CONNECT goes through the same cache (CLI calls and devices sharing a login connect
+// again and again): the right password keeps working, a wrong one is refused, and after a
+// SIGHUP that changes the password the old one is refused at once.
+TEST_F(RestAuthCache, MqttConnectsUseTheCacheAndForgetItOnSighup) {
+    auto pub = [this](const std::string& user, const std::string& password) {
+        std::string out, err;
+        return run_command("mosquitto_pub -h 127.0.0.1 -p " + std::to_string(d_.mqtt_port()) + " -u " + user +
+                               " -P " + password + " -q 1 -t Sensor/1 -m '{\"v\":1}'",
+                           &out, &err, std::chrono::seconds(30));
+    };
+    for (int i = 0; i < 5; ++i) {
+        EXPECT_EQ(pub("alice", "alicepw"), 0) << i;
+    }
+    EXPECT_NE(pub("alice", "wrong"), 0);
+    std::ofstream(d_.dir() / "harperrt.yaml", std::ios::trunc)
+        << "rootPath: " << (d_.dir() / "data").string() << "\n"
+        << users_yaml(user_line("alice", bob_hash));
+    ASSERT_EQ(::kill(d_.pid(), SIGHUP), 0);
+    bool reloaded = false;
+    for (int i = 0; i < 100 && !reloaded; ++i) {
+        reloaded = d_.log().find("SIGHUP: reloaded") != std::string::npos;
+        if (!reloaded) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    ASSERT_TRUE(reloaded) << d_.log();
+    EXPECT_NE(pub("alice", "alicepw"), 0) << "the cached old password must not survive the reload";
+    EXPECT_EQ(pub("alice", "bobpw"), 0);
+}
+
 }  // namespace
 }  // namespace harperrt::test
