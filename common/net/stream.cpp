@@ -111,6 +111,10 @@ asio::awaitable<bool> Stream::async_wait_readable(error_code& ec) {
     co_return true;
 }
 
+void Stream::async_wait_readable(std::function<void(error_code)> handler) {
+    std::get<0>(impl_->s).async_wait(tcp::socket::wait_read, std::move(handler));
+}
+
 asio::awaitable<void> Stream::async_write(std::span<const asio::const_buffer> bufs, error_code& ec) {
     auto token = asio::redirect_error(asio::use_awaitable, ec);
     switch (impl_->s.index()) {

@@ -15,6 +15,7 @@
 #include <boost/system/error_code.hpp>
 
 #include <cstddef>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <span>
@@ -48,6 +49,9 @@ public:
     // their own (TLS records, WebSocket frames): returns false at once, read directly.
     // True when it waited (`ec` set on failure).
     asio::awaitable<bool> async_wait_readable(error_code& ec);
+    // The same as a callback, for TCP only (the caller checks transport()): no coroutine
+    // frame is held while waiting. `handler` runs on the stream's executor.
+    void async_wait_readable(std::function<void(error_code)> handler);
 
     // Writes every byte of `bufs` (one gather write on TCP); sets `ec` on failure.
     asio::awaitable<void> async_write(std::span<const asio::const_buffer> bufs, error_code& ec);

@@ -162,7 +162,13 @@ Connection::~Connection() = default;
 void Connection::start() {
     auto self = shared_from_this();
     started_ = last_read_ = steady::now();
-    auto log_crash = [self](std::exception_ptr e) {
+    asio::co_spawn(stream_.get_executor(), [self] { return self->read_loop(false); }, crash_handler());
+    asio::co_spawn(stream_.get_executor(), [self] { return self->write_loop(); }, crash_handler());
+    asio::co_spawn(stream_.get_executor(), [self] { return self->keep_alive_loop(); }, crash_handler());
+}
+
+std::function<void(std::exception_ptr)> Connection::crash_handler() {
+    return [self = shared_from_this()](std::exception_ptr e) {
         if (!e) return;
         try {
             std::rethrow_exception(e);
@@ -172,9 +178,23 @@ void Connection::start() {
         self->close(mqtt::ReasonCode::unspecified_error);
         self->stream_.close();
     };
-    asio::co_spawn(stream_.get_executor(), [self] { return self->read_loop(); }, log_crash);
-    asio::co_spawn(stream_.get_executor(), [self] { return self->write_loop(); }, log_crash);
-    asio::co_spawn(stream_.get_executor(), [self] { return self->keep_alive_loop(); }, log_crash);
+}
+
+void Connection::on_readable(error_code ec) {
+    if (ec || closing_.load()) {
+        if (ec && ec != asio::error::operation_aborted)
+            log::debug("client {} ({}): read: {}", state_.client_id, remote_, ec.message());
+        finish_reading(false);
+        return;
+    }
+    auto self = shared_from_this();
+    asio::co_spawn(stream_.get_executor(), [self] { return self->read_loop(true); }, crash_handler());
+}
+
+void Connection::finish_reading(bool clean) {
+    if (!closing_.exchange(true)) wake_writer();
+    keep_alive_timer_.cancel();
+    broker_.on_connection_closed(*this, !clean);
 }
 
 void Connection::set_peer_limits(mqtt::Version version, std::uint32_t max_packet_size,
@@ -325,7 +345,7 @@ asio::awaitable<bool> Connection::handle_buffered(std::span<const std::byte> pen
     }
 }
 
-asio::awaitable<void> Connection::read_loop() {
+asio::awaitable<void> Connection::read_loop(bool readable) {
     auto self = shared_from_this();
     // Received bytes: [begin, end) of a buffer of `capacity`, not zero-filled, held only
     // while bytes wait or the socket may have more (design note 5).
@@ -333,7 +353,7 @@ asio::awaitable<void> Connection::read_loop() {
     std::size_t capacity = 0;
     std::size_t begin = 0;
     std::size_t end = 0;
-    bool drained = true;  // the last read left the socket empty (it did not fill the buffer)
+    bool drained = !readable;  // the last read left the socket empty (it did not fill the buffer)
     bool busy = false;    // the last two reads came less than busy_gap apart
     const bool can_wait = stream_.transport() == net::Transport::tcp;
     bool clean = false;
@@ -351,18 +371,15 @@ asio::awaitable<void> Connection::read_loop() {
         if (begin == end) {
             begin = end = 0;
             if (can_wait && drained && !busy) {
-                // Idle: no buffer while waiting (10k idle connections hold no 16 KiB each).
-                // A busy connection reads on with its buffer instead: the readiness wait
-                // costs a round through the reactor, which a window of 20 QoS 1 messages
-                // (a snapshot) feels.
+                // Idle: neither a buffer nor this coroutine while waiting (10k idle
+                // connections hold no 16 KiB and no coroutine frame each): this reader ends
+                // and on_readable starts the next one when bytes arrive. A busy connection
+                // reads on with its buffer instead: the readiness wait costs a round
+                // through the reactor, which a window of 20 QoS 1 messages (a snapshot)
+                // feels.
                 if (rx) give_back_buffer(std::move(rx), capacity);
-                capacity = 0;
-                co_await stream_.async_wait_readable(ec);
-                if (ec) {
-                    if (ec != asio::error::operation_aborted)
-                        log::debug("client {} ({}): read: {}", state_.client_id, remote_, ec.message());
-                    break;
-                }
+                stream_.async_wait_readable([self](error_code e) { self->on_readable(e); });
+                co_return;
             }
         } else if (begin > 0) {  // compact
             std::memmove(rx.get(), rx.get() + begin, end - begin);
@@ -396,9 +413,7 @@ asio::awaitable<void> Connection::read_loop() {
         last_read_ = now;
     }
     if (rx) give_back_buffer(std::move(rx), capacity);
-    if (!closing_.exchange(true)) wake_writer();
-    keep_alive_timer_.cancel();
-    broker_.on_connection_closed(*this, !clean);
+    finish_reading(clean);
 }
 
 asio::awaitable<void> Connection::write_loop() {

@@ -24,9 +24,10 @@
 //      read, an ack queued with send_ordered after every reserved one. Any packet other
 //      than a PUBLISH or an ack of ours waits until no put is pending, so its answer (and
 //      a later non-retained PUBLISH's routing) comes after the puts before it.
-//   5. Memory while idle: a TCP connection holds no read buffer while it waits for data
-//      (it waits for readability, then reads into a buffer from a per-thread pool that it
-//      gives back once every byte is consumed). Only a busy connection (reads less than
+//   5. Memory while idle: a TCP connection holds no read buffer and no reader coroutine
+//      while it waits for data: the reader ends, a readiness callback (on_readable) starts
+//      a new one when bytes arrive, which reads into a buffer from a per-thread pool and
+//      gives it back once every byte is consumed. Only a busy connection (reads less than
 //      2 ms apart) reads on with its buffer, until a read finds it idle again. The strand
 //      waits share one timer (`changed_`); deferred packets and ordered acks allocate
 //      their queues on first use.
@@ -42,8 +43,9 @@
 
 #include <atomic>
 #include <chrono>
-#include <deque>
 #include <cstdint>
+#include <exception>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -139,7 +141,15 @@ public:
     void set_peer_limits(mqtt::Version version, std::uint32_t max_packet_size, std::uint16_t topic_alias_maximum);
 
 private:
-    boost::asio::awaitable<void> read_loop();
+    // Reads and handles packets until the connection ends or idles (design note 5);
+    // `readable`: started because the socket has bytes.
+    boost::asio::awaitable<void> read_loop(bool readable);
+    // The idle reader's readiness callback: starts a reader, or ends the connection.
+    void on_readable(boost::system::error_code ec);
+    // The reader's end: marks the connection closing and tells the broker (once).
+    void finish_reading(bool clean);
+    // Logs and closes when a coroutine of the connection throws.
+    std::function<void(std::exception_ptr)> crash_handler();
     // Handles the complete packets at the start of `pending`, in order; adds the bytes used
     // to `consumed`. False when the connection is to end.
     boost::asio::awaitable<bool> handle_buffered(std::span<const std::byte> pending, std::size_t& consumed,
