@@ -125,6 +125,16 @@ asio::awaitable<void> Stream::async_write(std::span<const asio::const_buffer> bu
     }
 }
 
+void Stream::async_write(asio::const_buffer buf, std::function<void(error_code)> handler) {
+    auto done = [h = std::move(handler)](error_code ec, std::size_t) { h(ec); };
+    switch (impl_->s.index()) {
+    case 0: asio::async_write(at<0>(*impl_), buf, std::move(done)); break;
+    case 1: asio::async_write(at<1>(*impl_), buf, std::move(done)); break;
+    case 2: at<2>(*impl_).async_write(buf, std::move(done)); break;
+    default: at<3>(*impl_).async_write(buf, std::move(done)); break;
+    }
+}
+
 asio::awaitable<void> Stream::async_shutdown() {
     error_code ec;
     auto token = asio::redirect_error(asio::use_awaitable, ec);

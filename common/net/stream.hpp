@@ -56,6 +56,10 @@ public:
     // Writes every byte of `bufs` (one gather write on TCP); sets `ec` on failure.
     asio::awaitable<void> async_write(std::span<const asio::const_buffer> bufs, error_code& ec);
 
+    // The same with a callback (no coroutine frame held per connection): `handler` runs on
+    // the stream's executor. `buf` must stay valid until then.
+    void async_write(asio::const_buffer buf, std::function<void(error_code)> handler);
+
     // Graceful end: TLS close_notify, WebSocket close frame, then TCP shutdown(send).
     // Errors are ignored: the peer may already be gone.
     asio::awaitable<void> async_shutdown();

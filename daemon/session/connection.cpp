@@ -59,10 +59,8 @@ Connection::Connection(broker::Broker& broker, net::Stream stream)
       stream_(std::move(stream)),
       id_(g_next_id.fetch_add(1)),
       remote_(stream_.remote_endpoint()),
-      write_wake_(stream_.get_executor()),
       keep_alive_timer_(stream_.get_executor()),
       changed_(stream_.get_executor()) {
-    write_wake_.expires_at(steady::time_point::max());
     changed_.expires_at(steady::time_point::max());
 }
 
@@ -163,8 +161,7 @@ void Connection::start() {
     auto self = shared_from_this();
     started_ = last_read_ = steady::now();
     asio::co_spawn(stream_.get_executor(), [self] { return self->read_loop(false); }, crash_handler());
-    asio::co_spawn(stream_.get_executor(), [self] { return self->write_loop(); }, crash_handler());
-    asio::co_spawn(stream_.get_executor(), [self] { return self->keep_alive_loop(); }, crash_handler());
+    asio::post(stream_.get_executor(), [self] { self->watch_keep_alive(); });
 }
 
 std::function<void(std::exception_ptr)> Connection::crash_handler() {
@@ -184,7 +181,11 @@ void Connection::on_readable(error_code ec) {
     if (ec || closing_.load()) {
         if (ec && ec != asio::error::operation_aborted)
             log::debug("client {} ({}): read: {}", state_.client_id, remote_, ec.message());
-        finish_reading(false);
+        try {  // a callback: an exception here would leave io_context::run()
+            finish_reading(false);
+        } catch (...) {
+            crash_handler()(std::current_exception());
+        }
         return;
     }
     auto self = shared_from_this();
@@ -270,7 +271,7 @@ void Connection::append_locked(const mqtt::Packet& packet) {
 void Connection::wake_writer() {
     if (wake_pending_.exchange(true)) return;
     auto self = shared_from_this();
-    asio::post(stream_.get_executor(), [self] { self->write_wake_.cancel(); });
+    asio::post(stream_.get_executor(), [self] { self->write_next(); });
 }
 
 void Connection::close(std::optional<mqtt::ReasonCode> reason, std::string reason_string) {
@@ -416,71 +417,86 @@ asio::awaitable<void> Connection::read_loop(bool readable) {
     finish_reading(clean);
 }
 
-asio::awaitable<void> Connection::write_loop() {
-    auto self = shared_from_this();
-    mqtt::Bytes local;
-    for (;;) {
-        bool empty = false;
-        {
-            std::scoped_lock lock(out_mu_);
-            empty = out_.empty();
-            if (empty) wake_pending_.store(false);
-            else std::swap(local, out_);
-        }
-        if (empty) {
-            if (closing_.load()) break;
-            error_code ec;
-            co_await write_wake_.async_wait(asio::redirect_error(asio::use_awaitable, ec));
-            continue;
-        }
-        error_code ec;
-        const asio::const_buffer buf(local.data(), local.size());
-        co_await stream_.async_write(std::span<const asio::const_buffer>(&buf, 1), ec);
-        if (ec) break;
-        broker::Stats::add(broker_.stats().bytes_sent, local.size());
-        local.clear();
-        changed_.cancel();
+void Connection::write_next() {
+    // The writer: callbacks rather than a coroutine, so an idle connection holds nothing
+    // for it. One write at a time; its completion looks for more (design note 5).
+    if (writing_ || writer_done_.load()) return;
+    bool empty = false;
+    {
+        std::scoped_lock lock(out_mu_);
+        empty = out_.empty();
+        if (empty) wake_pending_.store(false);
+        else std::swap(writing_buf_, out_);
     }
-    writer_done_.store(true);
+    if (empty) {
+        if (closing_.load()) finish_writing();
+        return;
+    }
+    writing_ = true;
+    auto self = shared_from_this();
+    stream_.async_write(asio::const_buffer(writing_buf_.data(), writing_buf_.size()),
+                        [self](error_code ec) { self->on_written(ec); });
+}
+
+void Connection::on_written(error_code ec) {
+    writing_ = false;
+    if (ec) {
+        finish_writing();
+        return;
+    }
+    broker::Stats::add(broker_.stats().bytes_sent, writing_buf_.size());
+    writing_buf_.clear();
+    changed_.cancel();
+    write_next();
+}
+
+void Connection::finish_writing() {
+    if (writer_done_.exchange(true)) return;
     closing_.store(true);
+    auto self = shared_from_this();
+    asio::co_spawn(stream_.get_executor(), [self] { return self->shut_down(); }, asio::detached);
+}
+
+asio::awaitable<void> Connection::shut_down() {
+    auto self = shared_from_this();
     co_await stream_.async_shutdown();
     stream_.close();
     keep_alive_timer_.cancel();
     changed_.cancel();
 }
 
-asio::awaitable<void> Connection::keep_alive_loop() {
+void Connection::watch_keep_alive() {
+    // A chain of timer callbacks rather than a coroutine: nothing but the timer's wait is
+    // held per idle connection (design note 5). Each wake-up (expiry, or a cancel from
+    // rearm_keep_alive/close) re-reads the state and waits again.
     auto self = shared_from_this();
-    const auto connect_timeout = broker_.config().mqtt.limits.connect_timeout;
-    for (;;) {
-        if (closing_.load()) {
-            if (writer_done_.load()) co_return;
-            // Give the writer a moment to flush a closing connection, then cut it.
-            keep_alive_timer_.expires_after(close_grace);
-            error_code ec;
-            co_await keep_alive_timer_.async_wait(asio::redirect_error(asio::use_awaitable, ec));
-            if (!writer_done_.load()) stream_.close();
-            co_return;
-        }
-        steady::time_point deadline = steady::time_point::max();
-        if (!state_.connected) {
-            // From the accept, not the last byte: trickling a CONNECT does not extend it.
-            deadline = started_ + connect_timeout;
-        } else if (state_.keep_alive.count() > 0) {
-            // 1.5 times the keep alive (v5 [MQTT-3.1.2-22], 3.1.1 [MQTT-3.1.2-24]), to the
-            // millisecond (whole seconds would make a 1 s keep alive a 1 s limit).
-            deadline = last_read_ + std::chrono::milliseconds(state_.keep_alive) * 3 / 2;
-        }
-        if (steady::now() >= deadline) {
-            log::debug("client {} ({}): {}", state_.client_id, remote_,
-                       state_.connected ? "keep alive timeout" : "no CONNECT in time");
-            close(mqtt::ReasonCode::keep_alive_timeout);
-            continue;
-        }
-        keep_alive_timer_.expires_at(deadline);
-        error_code ec;
-        co_await keep_alive_timer_.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+    if (closing_.load()) {
+        if (writer_done_.load()) return;
+        // Give the writer a moment to flush a closing connection, then cut it.
+        keep_alive_timer_.expires_after(close_grace);
+        keep_alive_timer_.async_wait([self](error_code) {
+            if (!self->writer_done_.load()) self->stream_.close();
+        });
+        return;
     }
+    steady::time_point deadline = steady::time_point::max();
+    if (!state_.connected) {
+        // From the accept, not the last byte: trickling a CONNECT does not extend it.
+        deadline = started_ + broker_.config().mqtt.limits.connect_timeout;
+    } else if (state_.keep_alive.count() > 0) {
+        // 1.5 times the keep alive (v5 [MQTT-3.1.2-22], 3.1.1 [MQTT-3.1.2-24]), to the
+        // millisecond (whole seconds would make a 1 s keep alive a 1 s limit).
+        deadline = last_read_ + std::chrono::milliseconds(state_.keep_alive) * 3 / 2;
+    }
+    if (steady::now() >= deadline) {
+        log::debug("client {} ({}): {}", state_.client_id, remote_,
+                   state_.connected ? "keep alive timeout" : "no CONNECT in time");
+        close(mqtt::ReasonCode::keep_alive_timeout);
+        watch_keep_alive();
+        return;
+    }
+    keep_alive_timer_.expires_at(deadline);
+    keep_alive_timer_.async_wait([self](error_code) { self->watch_keep_alive(); });
 }
 
 }  // namespace harperrt::daemon::session

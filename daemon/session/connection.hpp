@@ -5,7 +5,8 @@
 // coroutine sends all of it with one write per wake-up.
 //
 // Design notes
-//   1. Coroutines (reader, writer, keep-alive watchdog) run on the connection's strand.
+//   1. The reader (a coroutine), the writer and the keep-alive watchdog (callbacks) run on
+//      the connection's strand.
 //      Protocol state (the `ProtocolState` members) is strand-only. The output buffer and
 //      outbound topic aliases are guarded by out_mu_, because sessions deliver into it from
 //      publishers' threads.
@@ -154,8 +155,17 @@ private:
     // to `consumed`. False when the connection is to end.
     boost::asio::awaitable<bool> handle_buffered(std::span<const std::byte> pending, std::size_t& consumed,
                                                  bool& clean);
-    boost::asio::awaitable<void> write_loop();
-    boost::asio::awaitable<void> keep_alive_loop();
+    // The writer (strand-only): writes what is queued, one write at a time; on_written
+    // continues; finish_writing ends the stream once (after the last write, or an error).
+    void write_next();
+    void on_written(boost::system::error_code ec);
+    void finish_writing();
+    boost::asio::awaitable<void> shut_down();
+    mqtt::Bytes writing_buf_;  // strand-only; the bytes of the write in progress
+    bool writing_ = false;     // strand-only
+    // Strand-only. Closes the connection when its CONNECT or keep alive is overdue; re-arms
+    // itself on every wake-up of keep_alive_timer_.
+    void watch_keep_alive();
     void wake_writer();
     // Requires out_mu_. Appends and enforces the output cap.
     void append_locked(const mqtt::Packet& packet);
@@ -170,7 +180,6 @@ private:
     std::chrono::steady_clock::time_point last_read_;  // strand-only
     std::chrono::steady_clock::time_point started_;    // strand-only; for the CONNECT timeout
 
-    boost::asio::steady_timer write_wake_;
     boost::asio::steady_timer keep_alive_timer_;
     // Never expires; cancelled to wake the strand's waiters (snapshots, drained output,
     // ordered acks) whenever something they wait for may have changed. Each rechecks.

@@ -34,7 +34,7 @@ void expect_same_as_value_path(std::string_view msgpack) {
     auto r = transcode_to(msgpack, Format::msgpack, Format::json, out);
     ASSERT_EQ(r.has_value(), want.ok) << to_hex(msgpack);
     if (want.ok) {
-        EXPECT_EQ(out, "prefix:" + want.text) << to_hex(msgpack);
+        EXPECT_EQ(out, std::string("prefix:").append(want.text)) << to_hex(msgpack);
     } else {
         EXPECT_EQ(r.error(), want.error) << to_hex(msgpack);
         EXPECT_EQ(out, "prefix:") << "nothing appended on error: " << to_hex(msgpack);
