@@ -108,29 +108,20 @@ Result<std::string> index_column(const TableLayout& t, std::string_view attribut
     return ix->column;
 }
 
-// Adapts a one-op request's completion to the vector of outcomes the queue reports.
+// Hands a one-op request's outcome to its typed completion.
 template <class T>
-Completion<std::vector<WriteOutcome>> single(Completion<T> done) {
-    if (!done) return {};
-    return [done = std::move(done)](Result<std::vector<WriteOutcome>> r) {
-        if (!r) return done(error(r.error()));
-        auto& outcome = r->front();
-        if constexpr (std::is_void_v<T>) {
-            done(ok());
-        } else if constexpr (std::is_same_v<T, bool>) {
-            done(std::get<KvRemoved>(outcome).count > 0);
-        } else if constexpr (std::is_same_v<T, std::uint64_t>) {
-            done(std::get<KvRemoved>(outcome).count);
-        } else {
-            done(std::get<T>(std::move(outcome)));
-        }
-    };
-}
-
-std::vector<WriteOp> one(WriteOp op) {
-    std::vector<WriteOp> ops;
-    ops.push_back(std::move(op));
-    return ops;
+void complete_one(const Completion<T>& done, Result<WriteOutcome>&& r) {
+    if (!done) return;
+    if (!r) return done(error(r.error()));
+    if constexpr (std::is_void_v<T>) {
+        done(ok());
+    } else if constexpr (std::is_same_v<T, bool>) {
+        done(std::get<KvRemoved>(*r).count > 0);
+    } else if constexpr (std::is_same_v<T, std::uint64_t>) {
+        done(std::get<KvRemoved>(*r).count);
+    } else {
+        done(std::get<T>(std::move(*r)));
+    }
 }
 
 }  // namespace
@@ -219,32 +210,57 @@ Result<void> SqliteStore::close() {
 
 // --- the queue ---------------------------------------------------------------------------
 
-void SqliteStore::enqueue(std::vector<WriteOp> ops, Completion<std::vector<WriteOutcome>> done) {
+void SqliteStore::Pending::fail(Outcome& out, error_code ec) const {
+    if (batch) out.batch = error(ec);
+    else out.one = error(ec);
+}
+
+void SqliteStore::Pending::complete(Outcome&& out) const {
+    std::visit(
+        [&](const auto& d) {
+            using D = std::decay_t<decltype(d)>;
+            if constexpr (std::is_same_v<D, Completion<std::vector<WriteOutcome>>>) {
+                if (d) d(std::move(out.batch));
+            } else {
+                complete_one(d, std::move(out.one));
+            }
+        },
+        done);
+}
+
+void SqliteStore::enqueue(Pending&& request) {
     {
         std::unique_lock lock(mu_);
         if (!stopping_) {
-            queued_ops_ += ops.size();
-            queue_.push_back(Pending{std::move(ops), std::move(done)});
+            queued_ops_ += request.size();
+            queue_.push_back(std::move(request));
             lock.unlock();
             cv_.notify_one();
             return;
         }
     }
-    if (done) done(error(Errc::closed));
+    Outcome out;
+    request.fail(out, Errc::closed);
+    request.complete(std::move(out));
+}
+
+template <class T>
+void SqliteStore::enqueue_one(WriteOp op, Completion<T> done) {
+    enqueue(Pending{std::move(op), {}, false, Done(std::in_place_type<Completion<T>>, std::move(done))});
 }
 
 void SqliteStore::put(RecordKey key, std::string data, std::vector<IndexValue> index_values,
                       Completion<Record> done) {
-    enqueue(one(PutOp{std::move(key), std::move(data), std::move(index_values)}), single(std::move(done)));
+    enqueue_one(PutOp{std::move(key), std::move(data), std::move(index_values)}, std::move(done));
 }
 
 void SqliteStore::remove(RecordKey key, Completion<Removed> done) {
-    enqueue(one(RemoveOp{std::move(key)}), single(std::move(done)));
+    enqueue_one(RemoveOp{std::move(key)}, std::move(done));
 }
 
 void SqliteStore::reindex(RecordKey key, std::uint64_t version, std::vector<IndexValue> index_values,
                           Completion<void> done) {
-    enqueue(one(ReindexOp{std::move(key), version, std::move(index_values)}), single(std::move(done)));
+    enqueue_one(ReindexOp{std::move(key), version, std::move(index_values)}, std::move(done));
 }
 
 void SqliteStore::keep_previous(std::string_view table_name, bool on) {
@@ -252,44 +268,51 @@ void SqliteStore::keep_previous(std::string_view table_name, bool on) {
 }
 
 void SqliteStore::mark_index_ready(std::string table_name, std::string attribute, Completion<void> done) {
-    enqueue(one(MarkIndexReadyOp{std::move(table_name), std::move(attribute)}), single(std::move(done)));
+    enqueue_one(MarkIndexReadyOp{std::move(table_name), std::move(attribute)}, std::move(done));
 }
 
 void SqliteStore::kv_put(std::string ns, std::string key, std::string value, Completion<void> done) {
-    enqueue(one(KvPutOp{std::move(ns), std::move(key), std::move(value)}), single(std::move(done)));
+    enqueue_one(KvPutOp{std::move(ns), std::move(key), std::move(value)}, std::move(done));
 }
 
 void SqliteStore::kv_remove(std::string ns, std::string key, Completion<bool> done) {
-    enqueue(one(KvRemoveOp{std::move(ns), std::move(key)}), single(std::move(done)));
+    enqueue_one(KvRemoveOp{std::move(ns), std::move(key)}, std::move(done));
 }
 
 void SqliteStore::kv_remove_prefix(std::string ns, std::string prefix, Completion<std::uint64_t> done) {
-    enqueue(one(KvRemovePrefixOp{std::move(ns), std::move(prefix)}), single(std::move(done)));
+    enqueue_one(KvRemovePrefixOp{std::move(ns), std::move(prefix)}, std::move(done));
 }
 
 void SqliteStore::write(WriteBatch batch, Completion<std::vector<WriteOutcome>> done) {
-    enqueue(std::move(batch.ops()), std::move(done));
+    enqueue(Pending{WriteOp{}, std::move(batch.ops()), true,
+                    Done(std::in_place_type<Completion<std::vector<WriteOutcome>>>, std::move(done))});
 }
 
 // --- the writer thread -------------------------------------------------------------------
 
 void SqliteStore::writer_loop() {
+    std::vector<Pending> taken;
     std::unique_lock lock(mu_);
     for (;;) {
         cv_.wait(lock, [&] { return !queue_.empty() || stopping_; });
         if (queue_.empty()) return;  // stopping, and everything queued has completed
-        // Take whole requests up to max_group_ops ops (a bigger batch goes alone).
-        std::vector<Pending> group;
-        std::size_t ops = 0;
-        while (!queue_.empty() &&
-               (group.empty() || ops + queue_.front().ops.size() <= options_.max_group_ops)) {
-            ops += queue_.front().ops.size();
-            group.push_back(std::move(queue_.front()));
-            queue_.pop_front();
-        }
-        queued_ops_ -= ops;
+        taken.swap(queue_);          // queue_ gets the emptied buffer of the last round
         lock.unlock();
-        run_group(group);
+        // Groups of whole requests, up to max_group_ops ops each (a bigger batch goes alone).
+        std::span<Pending> rest(taken);
+        while (!rest.empty()) {
+            std::size_t n = 0;
+            std::size_t ops = 0;
+            while (n < rest.size() && (n == 0 || ops + rest[n].size() <= options_.max_group_ops))
+                ops += rest[n++].size();
+            {
+                std::scoped_lock queue_lock(mu_);
+                queued_ops_ -= ops;  // Stats::queue_depth: queued, not yet in a group
+            }
+            run_group(rest.first(n));
+            rest = rest.subspan(n);
+        }
+        taken.clear();  // every completion has run; keeps the capacity for the next swap
         lock.lock();
     }
 }
@@ -300,22 +323,21 @@ Result<void> SqliteStore::run_sql(const std::string& sql) {
     return stmt->run();
 }
 
-void SqliteStore::run_group(std::vector<Pending>& group) {
+void SqliteStore::run_group(std::span<Pending> group) {
     const auto started = std::chrono::steady_clock::now();
     const std::uint64_t versions_before = last_version_;
-    std::vector<Result<std::vector<WriteOutcome>>> results;
-    results.reserve(group.size());
+    std::vector<Outcome> outcomes(group.size());
     std::uint64_t ops = 0;
     error_code group_failure;
 
     if (auto r = run_sql(begin_sql); !r) group_failure = r.error();
-    for (auto& request : group) {
-        ops += request.ops.size();
+    for (std::size_t i = 0; i < group.size(); ++i) {
+        ops += group[i].size();
         if (group_failure) {
-            results.emplace_back(error(group_failure));
+            group[i].fail(outcomes[i], group_failure);
             continue;
         }
-        results.push_back(apply_request(request, group_failure));
+        apply_request(group[i], outcomes[i], group_failure);
     }
     if (!group_failure && last_version_ != versions_before) {
         // Invariant 4: the counter commits with the writes that used it.
@@ -332,17 +354,19 @@ void SqliteStore::run_group(std::vector<Pending>& group) {
     }
     if (group_failure) {
         if (!writer_->autocommit()) (void)writer_->exec(rollback_sql);
-        for (auto& r : results)
-            if (r) r = error(group_failure);
+        for (std::size_t i = 0; i < group.size(); ++i)
+            if (!group[i].failed(outcomes[i])) group[i].fail(outcomes[i], group_failure);
     } else {
         // Invariant 6: publish ready indexes only once their catalog row is committed.
+        const auto publish_ready = [&](const WriteOp& op) {
+            const auto* mark = std::get_if<MarkIndexReadyOp>(&op);
+            if (mark == nullptr) return;
+            table(mark->table)->find_index(mark->attribute)->ready.store(true, std::memory_order_release);
+        };
         for (std::size_t i = 0; i < group.size(); ++i) {
-            if (!results[i]) continue;
-            for (const auto& op : group[i].ops) {
-                const auto* mark = std::get_if<MarkIndexReadyOp>(&op);
-                if (mark == nullptr) continue;
-                table(mark->table)->find_index(mark->attribute)->ready.store(true, std::memory_order_release);
-            }
+            if (group[i].failed(outcomes[i])) continue;
+            if (!group[i].batch) publish_ready(group[i].op);
+            for (const auto& op : group[i].ops) publish_ready(op);
         }
     }
     const auto latency = std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - started);
@@ -361,15 +385,26 @@ void SqliteStore::run_group(std::vector<Pending>& group) {
         stats_.last_version = last_version_;
     }
     // Invariant 3: outside any transaction and lock.
-    for (std::size_t i = 0; i < group.size(); ++i)
-        if (group[i].done) group[i].done(std::move(results[i]));
+    for (std::size_t i = 0; i < group.size(); ++i) group[i].complete(std::move(outcomes[i]));
 }
 
-Result<std::vector<WriteOutcome>> SqliteStore::apply_request(Pending& request, error_code& group_failure) {
+void SqliteStore::apply_request(Pending& request, Outcome& out, error_code& group_failure) {
+    if (request.batch) {
+        out.batch = apply_batch(request.ops, group_failure);
+        return;
+    }
     // Every op modifies the database with one SQL statement, which SQLite applies
     // atomically (a failing statement is rolled back on its own): a request of one op needs
     // no savepoint, and most requests are one put. A savepoint costs about as much as the put.
-    const bool savepoint = request.ops.size() != 1;
+    out.one = apply(request.op);
+    // Some errors (SQLITE_FULL, SQLITE_IOERR, SQLITE_NOMEM...) make SQLite roll back the
+    // whole transaction; then nothing of the group survives (invariant 2).
+    if (!out.one && writer_->autocommit()) group_failure = out.one.error();
+}
+
+Result<std::vector<WriteOutcome>> SqliteStore::apply_batch(std::vector<WriteOp>& ops, error_code& group_failure) {
+    // As in apply_request, a batch of one op needs no savepoint.
+    const bool savepoint = ops.size() != 1;
     if (savepoint) {
         if (auto r = run_sql(savepoint_sql); !r) {
             group_failure = r.error();
@@ -377,8 +412,8 @@ Result<std::vector<WriteOutcome>> SqliteStore::apply_request(Pending& request, e
         }
     }
     std::vector<WriteOutcome> outcomes;
-    outcomes.reserve(request.ops.size());
-    for (auto& op : request.ops) {
+    outcomes.reserve(ops.size());
+    for (auto& op : ops) {
         auto outcome = apply(op);
         if (outcome) {
             outcomes.push_back(std::move(*outcome));

@@ -34,17 +34,18 @@
 //     put/remove/reindex/kv_*/write (any thread): enqueue() pushes under mu_, notifies
 //                                  |
 //                                  v
-//   +--> idle --(queue non-empty)--> writer_loop() takes whole requests, up to
-//   |     |                         Options::max_group_ops ops, out of the queue
+//   +--> idle --(queue non-empty)--> writer_loop() swaps the whole queue out and cuts
+//   |     |                         it into groups of whole requests, each of up to
+//   |     |                         Options::max_group_ops ops
 //   |  (stopping_ and                              |
 //   |   queue empty)                               v
 //   |     v                         run_group(): BEGIN IMMEDIATE
-//   |   exit (close() joins)          apply_request(), per request:
-//   |                                   SAVEPOINT op; apply() each op;
-//   |                                   RELEASE op  |  ROLLBACK TO op + RELEASE op
+//   |   exit (close() joins)          apply_request(), per request: one op: apply();
+//   |                                   a batch (apply_batch): SAVEPOINT op; apply() each
+//   |                                   op; RELEASE op  |  ROLLBACK TO op + RELEASE op
 //   |                                 UPDATE meta.last_version; COMMIT  |  ROLLBACK
 //   |                                              |
-//   +------- completions run, in queue order <-----+
+//   +------- Pending::complete(), in queue order <-+
 //
 // Threads
 //  - Writes may be queued from any thread, including from a completion. The completion
@@ -62,6 +63,8 @@
 // The broker bounds it: a session handles one packet at a time and awaits the store
 // before reading the next (DESIGN.md §3), so at most one write per connection (plus the
 // daemon's own session writes) is queued. Stats::queue_depth exposes it for metrics.
+// The queue's two buffers (queue_ and the writer's swapped-out one) keep the capacity of
+// the largest burst, about 200 bytes per request.
 #pragma once
 
 #include "common/util/result.hpp"
@@ -71,13 +74,14 @@
 
 #include <condition_variable>
 #include <cstddef>
-#include <deque>
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <thread>
+#include <variant>
 #include <vector>
 
 namespace harperrt::daemon::store {
@@ -143,9 +147,30 @@ public:
                                            std::optional<std::string_view> after_id) const;
 
 private:
+    // How a request reports back: the typed completion of a one-op call (put, remove...),
+    // called without an adapter, or a WriteBatch's outcomes.
+    using Done = std::variant<Completion<std::vector<WriteOutcome>>, Completion<Record>, Completion<Removed>,
+                              Completion<void>, Completion<bool>, Completion<std::uint64_t>>;
+
+    // What a request produced: `one` for a one-op call, `batch` for a WriteBatch.
+    struct Outcome {
+        Result<WriteOutcome> one = WriteOutcome{};
+        Result<std::vector<WriteOutcome>> batch = std::vector<WriteOutcome>{};
+    };
+
+    // One queued request. A one-op call (the common case: every retained PUBLISH is one
+    // put) keeps its op inline, so queueing and completing it allocates no vectors.
     struct Pending {
-        std::vector<WriteOp> ops;
-        Completion<std::vector<WriteOutcome>> done;
+        WriteOp op;                 // the op of a one-op call (batch == false)
+        std::vector<WriteOp> ops;   // a WriteBatch's ops, any number (batch == true)
+        bool batch = false;
+        Done done;
+
+        std::size_t size() const noexcept { return batch ? ops.size() : 1; }
+        bool failed(const Outcome& out) const noexcept { return batch ? !out.batch : !out.one; }
+        void fail(Outcome& out, error_code ec) const;
+        // Hands `out` to `done` (if any). Call once, outside any transaction and lock.
+        void complete(Outcome&& out) const;
     };
 
     SqliteStore(Options options, SchemaState schema, std::unique_ptr<Connection> writer,
@@ -154,12 +179,15 @@ private:
     const TableLayout* table(std::string_view name) const;
     // Runs an EXPLAIN QUERY PLAN statement: one line per plan step.
     Result<std::string> explain(const std::string& sql) const;
-    void enqueue(std::vector<WriteOp> ops, Completion<std::vector<WriteOutcome>> done);
+    void enqueue(Pending&& request);
+    template <class T>
+    void enqueue_one(WriteOp op, Completion<T> done);
 
     // Writer thread only.
     void writer_loop();
-    void run_group(std::vector<Pending>& group);
-    Result<std::vector<WriteOutcome>> apply_request(Pending& request, error_code& group_failure);
+    void run_group(std::span<Pending> group);
+    void apply_request(Pending& request, Outcome& out, error_code& group_failure);
+    Result<std::vector<WriteOutcome>> apply_batch(std::vector<WriteOp>& ops, error_code& group_failure);
     Result<WriteOutcome> apply(WriteOp& op);
     Result<WriteOutcome> apply_put(PutOp& op);
     Result<WriteOutcome> apply_remove(RemoveOp& op);
@@ -185,7 +213,9 @@ private:
     // The queue, guarded by mu_.
     mutable std::mutex mu_;
     std::condition_variable cv_;
-    std::deque<Pending> queue_;    // guarded by mu_
+    // A vector, not a deque: the writer swaps it with its own (emptied) one, so a push
+    // reuses capacity instead of allocating, and requests do not move on the writer thread.
+    std::vector<Pending> queue_;   // guarded by mu_
     std::size_t queued_ops_ = 0;   // guarded by mu_
     bool stopping_ = false;        // guarded by mu_
 

@@ -158,5 +158,86 @@ TEST(GroupCommit, CompletionsMayQueueMoreWritesAndRead) {
     EXPECT_EQ((*seen)->data, "one");
 }
 
+// The writer reuses its prepared statements (the put, BEGIN/COMMIT, SAVEPOINT/ROLLBACK TO/
+// RELEASE) for every group: after many groups, each with failing one-op requests and a
+// failing batch, a failure still takes back exactly its own request, and every kind of
+// one-op completion gets its own outcome.
+TEST(GroupCommit, FailuresStayIsolatedAfterManyGroups) {
+    TempDir dir;
+    auto store = test::open_or_fail(test::options_in(dir, {test::string_table("T"), test::integer_table("N")}));
+    ASSERT_NE(store, nullptr);
+    ASSERT_TRUE(test::put(*store, {"T", "kept"}, "before"));
+
+    constexpr int rounds = 40;
+    std::uint64_t last_version = 0;
+    for (int round = 0; round < rounds; ++round) {
+        const std::string n = std::to_string(round);
+        WriterGate gate;
+        gate.hold(*store);
+        std::latch done{9};
+        Result<Record> good = error(Errc::closed), bad_key = error(Errc::closed), unknown = error(Errc::closed);
+        Result<std::vector<WriteOutcome>> failed_batch = error(Errc::closed), good_batch = error(Errc::closed);
+        Result<Removed> removed = error(Errc::closed);
+        Result<void> kv = error(Errc::closed);
+        Result<bool> kv_removed = error(Errc::closed);
+        Result<std::uint64_t> prefix_removed = error(Errc::closed);
+        store->put({"T", "a" + n}, "a", {}, [&](Result<Record> r) { good = std::move(r); done.count_down(); });
+        store->put({"N", "x" + n}, "x", {}, [&](Result<Record> r) { bad_key = std::move(r); done.count_down(); });
+        // Fails after its first op ran: ROLLBACK TO undoes that op only.
+        WriteBatch b;
+        b.put({"T", "kept"}, "overwritten " + n).kv_put("ns", "batch" + n, "v").put({"Nope", "1"}, "x");
+        store->write(std::move(b), [&](Result<std::vector<WriteOutcome>> r) {
+            failed_batch = std::move(r);
+            done.count_down();
+        });
+        store->kv_put("ns", "k" + n, "v", [&](Result<void> r) { kv = r; done.count_down(); });
+        store->put({"Nope", n}, "x", {}, [&](Result<Record> r) { unknown = std::move(r); done.count_down(); });
+        WriteBatch ok_batch;
+        ok_batch.put({"T", "b" + n}, "b").kv_remove("ns", "k" + n);
+        store->write(std::move(ok_batch), [&](Result<std::vector<WriteOutcome>> r) {
+            good_batch = std::move(r);
+            done.count_down();
+        });
+        store->remove({"T", "a" + n}, [&](Result<Removed> r) { removed = std::move(r); done.count_down(); });
+        store->kv_remove("ns", "missing", [&](Result<bool> r) { kv_removed = r; done.count_down(); });
+        store->kv_remove_prefix("nothing/", "", [&](Result<std::uint64_t> r) {
+            prefix_removed = r;
+            done.count_down();
+        });
+        gate.release();
+        done.wait();
+
+        SCOPED_TRACE("round " + n);
+        ASSERT_TRUE(good);
+        EXPECT_EQ(good->key.id, "a" + n);
+        EXPECT_GT(good->version, last_version);
+        EXPECT_EQ(bad_key.error(), Errc::bad_key);
+        EXPECT_EQ(failed_batch.error(), Errc::unknown_table);
+        EXPECT_TRUE(kv);
+        EXPECT_EQ(unknown.error(), Errc::unknown_table);
+        ASSERT_TRUE(good_batch);
+        ASSERT_EQ(good_batch->size(), 2u);
+        EXPECT_EQ(std::get<Record>((*good_batch)[0]).key.id, "b" + n);
+        EXPECT_EQ(std::get<KvRemoved>((*good_batch)[1]).count, 1u);  // the kv_put of this group
+        ASSERT_TRUE(removed);
+        EXPECT_TRUE(removed->existed);
+        EXPECT_GT(removed->version, std::get<Record>((*good_batch)[0]).version);
+        last_version = removed->version;
+        ASSERT_TRUE(kv_removed);
+        EXPECT_FALSE(*kv_removed);
+        ASSERT_TRUE(prefix_removed);
+        EXPECT_EQ(*prefix_removed, 0u);
+    }
+    EXPECT_EQ(store->stats().commits, 1u + 2u * rounds);  // setup put, then a gate and a group per round
+    EXPECT_EQ(store->get({"T", "kept"}).value()->data, "before");
+    for (int round = 0; round < rounds; ++round) {
+        const std::string n = std::to_string(round);
+        EXPECT_FALSE(store->get({"T", "a" + n}).value().has_value()) << n;
+        EXPECT_TRUE(store->get({"T", "b" + n}).value().has_value()) << n;
+        EXPECT_FALSE(store->kv_get("ns", "batch" + n).value().has_value()) << n;
+        EXPECT_FALSE(store->kv_get("ns", "k" + n).value().has_value()) << n;
+    }
+}
+
 }  // namespace
 }  // namespace harperrt::daemon::store
