@@ -135,6 +135,16 @@ void Stream::async_write(asio::const_buffer buf, std::function<void(error_code)>
     }
 }
 
+std::size_t Stream::try_write_some(asio::const_buffer buf, error_code& ec) {
+    if (impl_->s.index() != 0 || impl_->closed) return 0;
+    auto& sock = at<0>(*impl_);
+    if (!sock.non_blocking()) sock.non_blocking(true, ec);
+    if (ec) return 0;
+    const auto n = sock.write_some(buf, ec);
+    if (ec == asio::error::would_block || ec == asio::error::try_again) ec.clear();
+    return n;
+}
+
 asio::awaitable<void> Stream::async_shutdown() {
     error_code ec;
     auto token = asio::redirect_error(asio::use_awaitable, ec);

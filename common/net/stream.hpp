@@ -60,6 +60,11 @@ public:
     // the stream's executor. `buf` must stay valid until then.
     void async_write(asio::const_buffer buf, std::function<void(error_code)> handler);
 
+    // TCP: writes what the socket takes now without blocking and returns the count (0 when
+    // it would block; `ec` set on failure). Other transports frame or encrypt their writes:
+    // returns 0 and writes nothing. Not while an async_write is outstanding.
+    std::size_t try_write_some(asio::const_buffer buf, error_code& ec);
+
     // Graceful end: TLS close_notify, WebSocket close frame, then TCP shutdown(send).
     // Errors are ignored: the peer may already be gone.
     asio::awaitable<void> async_shutdown();

@@ -343,6 +343,8 @@ asio::awaitable<bool> Connection::handle_buffered(std::span<const std::byte> pen
         if (!ordered_.empty() && waits_for_puts(type)) co_await async_wait_ordered(0);
         co_await broker::dispatch(broker_, self, std::move(*packet));
         if (closing_.load()) co_return false;
+        // Design note 6: part of a refilled window goes out while the rest is handled.
+        if (ack && ++acks_unflushed_ >= early_flush_acks && pending.size() > 0) flush_now();
     }
 }
 
@@ -433,9 +435,27 @@ void Connection::write_next() {
         return;
     }
     writing_ = true;
+    acks_unflushed_ = 0;
     auto self = shared_from_this();
     stream_.async_write(asio::const_buffer(writing_buf_.data(), writing_buf_.size()),
                         [self](error_code ec) { self->on_written(ec); });
+}
+
+void Connection::flush_now() {
+    if (writing_ || writer_done_.load() || closing_.load()) return;
+    std::size_t written = 0;
+    {
+        std::scoped_lock lock(out_mu_);
+        if (out_.empty()) return;
+        error_code ec;
+        written = stream_.try_write_some(asio::const_buffer(out_.data(), out_.size()), ec);
+        if (ec || written == 0) return;  // the writer meets an error too and ends the connection
+        if (written == out_.size()) out_.clear();
+        else out_.erase(out_.begin(), out_.begin() + static_cast<std::ptrdiff_t>(written));
+    }
+    acks_unflushed_ = 0;
+    broker::Stats::add(broker_.stats().bytes_sent, written);
+    changed_.cancel();
 }
 
 void Connection::on_written(error_code ec) {

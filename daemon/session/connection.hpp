@@ -32,7 +32,15 @@
 //      2 ms apart) reads on with its buffer, until a read finds it idle again. The strand
 //      waits share one timer (`changed_`); deferred packets and ordered acks allocate
 //      their queues on first use.
-#pragma once
+//   6. Early flush: the writer sends once per wake-up, after the reader has handled every
+//      packet it read. A client acking a QoS 1/2 window (a snapshot: 20 PUBLISHes out, 20
+//      PUBACKs back in one read) would then get the refilled window in one write at the
+//      end, and client and server would take turns, each sleeping while the other works.
+//      So after every early_flush_acks acks, when more packets wait in the read buffer,
+//      the reader writes what is queued itself (a non-blocking write; TCP only; never while
+//      the writer's write is outstanding): the client reads and acks the first part while
+//      the rest is handled. Measured (bench/README.md): a 100k snapshot 195k -> ~280k msg/s;
+//      a write after every ack was slower than none (each small write wakes the client).
 
 #include "daemon/broker/message.hpp"
 
@@ -158,6 +166,11 @@ private:
     // The writer (strand-only): writes what is queued, one write at a time; on_written
     // continues; finish_writing ends the stream once (after the last write, or an error).
     void write_next();
+    // Strand-only. Writes what is queued now, from the reader, when the writer has no write
+    // outstanding (design note 6; TCP only).
+    void flush_now();
+    static constexpr std::size_t early_flush_acks = 8;
+    std::size_t acks_unflushed_ = 0;  // strand-only; acks handled since the last write
     void on_written(boost::system::error_code ec);
     void finish_writing();
     boost::asio::awaitable<void> shut_down();

@@ -7,7 +7,10 @@
 
 #include "common/encoding/codec.hpp"
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
+
+#include <map>
 
 #include <fstream>
 #include <set>
@@ -177,6 +180,53 @@ TEST_P(Records, WildcardSnapshotStreamsEveryRecordBeforePingresp) {
     const auto got = snapshot(*r, "Sensor/#");
     EXPECT_EQ(got.size(), static_cast<std::size_t>(n));
     for (const auto& p : got) EXPECT_TRUE(p.retain);
+}
+
+// A client that acks a whole window in one write (as a load generator or a batching
+// client does): the server handles those acks in one read and writes part of the refilled
+// window before it has handled them all (connection.hpp, design note 6). Every record must
+// still arrive exactly once, whole, and before the PINGRESP.
+TEST_P(Records, SnapshotAckedAWindowAtATimeArrivesWholeAndOnce) {
+    auto c = client("writer");
+    constexpr int n = 600;
+    for (int i = 0; i < n; ++i) {
+        c->send(mqtt::Publish{"Sensor/w" + std::to_string(i), R"({"v":)" + std::to_string(i) + "}",
+                              QoS::at_least_once, true, false, static_cast<std::uint16_t>(i + 1), {}});
+        if (i % 100 == 99)
+            for (int k = 0; k < 100; ++k) c->expect<mqtt::Puback>();
+    }
+    auto r = client("reader");
+    r->subscribe("Sensor/#", QoS::at_least_once);
+    std::map<std::string, int> seen;
+    std::vector<std::uint16_t> unacked;
+    bool pingreq_sent = false;
+    for (;;) {
+        auto p = r->receive();
+        ASSERT_TRUE(p) << "no PINGRESP after " << seen.size() << " records";
+        if (std::holds_alternative<mqtt::Pingresp>(*p)) break;
+        auto& pub = std::get<mqtt::Publish>(*p);
+        const auto v = json(pub.payload);
+        const auto* number = v.is_map() ? v.as_map().find("v") : nullptr;
+        ASSERT_TRUE(number != nullptr && number->is_int64()) << pub.payload;
+        EXPECT_EQ(pub.topic, fmt::format("Sensor/w{}", number->as_int64()));
+        ++seen[pub.topic];
+        unacked.push_back(pub.packet_id);
+        // The default window is 20: ack it all in one write once it is full.
+        if (unacked.size() == 20 || static_cast<int>(seen.size()) == n) {
+            mqtt::Bytes acks;
+            for (auto id : unacked) mqtt::encode_to(mqtt::Puback{id, ReasonCode::success, {}}, GetParam(), acks);
+            if (static_cast<int>(seen.size()) == n && !pingreq_sent) {
+                mqtt::encode_to(mqtt::Pingreq{}, GetParam(), acks);
+                pingreq_sent = true;
+            }
+            r->send_raw(acks);
+            unacked.clear();
+        }
+    }
+    EXPECT_EQ(seen.size(), static_cast<std::size_t>(n));
+    for (const auto& [topic, count] : seen) {
+        EXPECT_EQ(count, 1) << topic;
+    }
 }
 
 TEST_P(Records, RecordsSurviveRestart) {
