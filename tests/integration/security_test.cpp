@@ -397,13 +397,7 @@ TEST(Security, SighupSaysWhichChangesNeedARestart) {
         << "rootPath: " << (d.dir() / "data").string() << "\n"
         << auth_yaml() << "  - { name: carol, password: \"" << bob_hash << "\", roles: [reader] }\n"
         << "logging: { format: json }\nstorage: { sync: normal }\n";
-    ASSERT_EQ(::kill(d.pid(), SIGHUP), 0);
-    bool reloaded = false;
-    for (int i = 0; i < 100 && !reloaded; ++i) {  // the reload is asynchronous
-        reloaded = d.log().find("SIGHUP: reloaded") != std::string::npos;
-        if (!reloaded) std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    }
-    ASSERT_TRUE(reloaded) << d.log();
+    ASSERT_TRUE(d.reload()) << d.log();
     const auto log = d.log();
     // (Not `threads`: the tests may run every daemon with --set threads=N, which wins over the file.)
     EXPECT_NE(log.find("SIGHUP: logging.format changed; it takes effect only after a restart"), std::string::npos) << log;

@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include <array>
+#include <chrono>
 #include <cerrno>
 #include <csignal>
 #include <cstdlib>
@@ -13,6 +14,7 @@
 #include <stdexcept>
 #include <sys/inotify.h>
 #include <sys/wait.h>
+#include <thread>
 #include <unistd.h>
 
 #ifndef HARPERRT_BINARY
@@ -147,6 +149,23 @@ void Daemon::kill() {
 }
 
 std::string Daemon::log() const { return read_file(dir_ / "daemon.log"); }
+
+bool Daemon::reload() {
+    const std::string done = "SIGHUP: reloaded";
+    auto count = [&] {
+        const auto text = log();
+        std::size_t n = 0;
+        for (auto at = text.find(done); at != std::string::npos; at = text.find(done, at + 1)) ++n;
+        return n;
+    };
+    const auto before = count();
+    if (::kill(pid_, SIGHUP) != 0) return false;
+    for (int i = 0; i < 100; ++i) {  // the reload is asynchronous: poll the log, 5 s at most
+        if (count() > before) return true;
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    return false;
+}
 
 int run_command(const std::string& command, std::string* out, std::string* err, std::chrono::seconds timeout) {
     const auto dir = make_temp_dir();

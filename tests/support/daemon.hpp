@@ -39,6 +39,9 @@ public:
     pid_t pid() const { return pid_; }
     // What the daemon wrote to stderr so far.
     std::string log() const;
+    // Sends SIGHUP and waits (up to 5 s) until the daemon logs that it reloaded its config;
+    // false if it did not.
+    bool reload();
 
 private:
     void start();
