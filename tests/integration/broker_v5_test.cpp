@@ -3,6 +3,7 @@
 // packet size, receive maximum, will delay, user properties and request/response fields.
 #include "tests/support/daemon.hpp"
 #include "tests/support/test_client.hpp"
+#include "tests/support/v5_fixture.hpp"
 
 #include <gtest/gtest.h>
 
@@ -22,16 +23,7 @@ constexpr bool sanitized = true;
 constexpr bool sanitized = false;
 #endif
 
-class BrokerV5 : public ::testing::Test {
-protected:
-    void TearDown() override { EXPECT_EQ(daemon_.stop(), 0) << daemon_.log(); }
-    std::unique_ptr<TestClient> client(const std::string& id, mqtt::Properties props = {}, bool clean = true) {
-        auto c = std::make_unique<TestClient>(daemon_.mqtt_port(), Version::v5);
-        EXPECT_EQ(c->connect(id, clean, std::move(props)).reason_code, ReasonCode::success);
-        return c;
-    }
-    Daemon daemon_;
-};
+class BrokerV5 : public DaemonV5Test {};
 
 TEST_F(BrokerV5, NoLocalSuppressesOwnMessages) {
     auto c = client("self");

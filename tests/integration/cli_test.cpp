@@ -41,15 +41,6 @@ constexpr const char* anonymous_yaml =
     "  all: { tables: { Sensor: [read, insert, update, delete], Dog: [read, insert, update, delete] } }\n"
     "anonymousRoles: [all]\n";
 
-std::string quote(const std::string& s) {
-    std::string out = "'";
-    for (char c : s) {
-        if (c == '\'') out += "'\\''";
-        else out += c;
-    }
-    return out + "'";
-}
-
 // A socket listening on 127.0.0.1 at a free port (fd -1 on failure), for fake servers.
 std::pair<int, std::uint16_t> listen_loopback() {
     const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
@@ -83,7 +74,7 @@ protected:
 
     // "harperrt <cmd> -p PORT <args>" as a shell command line.
     std::string cli(const std::string& cmd, const std::string& args) const {
-        std::string line = quote(harperrt_binary().string()) + " " + cmd;
+        std::string line = shell_quote(harperrt_binary().string()) + " " + cmd;
         if (daemon_) line += " -p " + std::to_string(daemon_->mqtt_port());
         return line + " " + args;
     }
@@ -122,9 +113,9 @@ TEST_F(Cli, WebSocketUrlRoundTrips) {
     if (!daemon_->ports().http) GTEST_SKIP() << "no HTTP listener";
     const std::string url = "ws://127.0.0.1:" + std::to_string(*daemon_->ports().http);
     std::string out, err;
-    ASSERT_EQ(run_command(quote(harperrt_binary().string()) + " put -L " + url + "/mqtt Sensor/ws '{\"w\":1}'", &out, &err), 0)
+    ASSERT_EQ(run_command(shell_quote(harperrt_binary().string()) + " put -L " + url + "/mqtt Sensor/ws '{\"w\":1}'", &out, &err), 0)
         << err;
-    ASSERT_EQ(run_command("HARPERRT_URL=" + url + " " + quote(harperrt_binary().string()) + " get Sensor/ws", &out, &err), 0)
+    ASSERT_EQ(run_command("HARPERRT_URL=" + url + " " + shell_quote(harperrt_binary().string()) + " get Sensor/ws", &out, &err), 0)
         << err;
     EXPECT_EQ(json::parse(out)["w"], 1);
 }
@@ -134,7 +125,7 @@ TEST_F(Cli, TlsUrlVerifiesTheServer) {
     const auto dir = std::filesystem::temp_directory_path() / ("harperrt-cli-tls-" + std::to_string(::getpid()));
     std::filesystem::create_directories(dir);
     const auto cert = (dir / "cert.pem").string(), key = (dir / "key.pem").string();
-    ASSERT_EQ(run_command("openssl req -x509 -newkey rsa:2048 -nodes -keyout " + quote(key) + " -out " + quote(cert) +
+    ASSERT_EQ(run_command("openssl req -x509 -newkey rsa:2048 -nodes -keyout " + shell_quote(key) + " -out " + shell_quote(cert) +
                           " -days 1 -subj /CN=localhost -addext subjectAltName=IP:127.0.0.1 2>/dev/null"),
               0);
     daemon_ = std::make_unique<Daemon>(std::string(tables_yaml) + anonymous_yaml,
@@ -142,9 +133,9 @@ TEST_F(Cli, TlsUrlVerifiesTheServer) {
                                                                 "tls.certificate=" + cert, "--set", "tls.privateKey=" + key});
     ASSERT_TRUE(daemon_->ports().mqtts);
     const std::string url = "mqtts://127.0.0.1:" + std::to_string(*daemon_->ports().mqtts);
-    const auto bin = quote(harperrt_binary().string());
+    const auto bin = shell_quote(harperrt_binary().string());
     std::string out, err;
-    ASSERT_EQ(run_command(bin + " put -L " + url + " --cafile " + quote(cert) + " Sensor/tls '{\"s\":1}'", &out, &err), 0) << err;
+    ASSERT_EQ(run_command(bin + " put -L " + url + " --cafile " + shell_quote(cert) + " Sensor/tls '{\"s\":1}'", &out, &err), 0) << err;
     EXPECT_EQ(run_command(bin + " get -L " + url + " Sensor/tls", &out, &err), 5);  // not a trusted certificate
     EXPECT_NE(err.find("TLS"), std::string::npos) << err;
     ASSERT_EQ(run_command(bin + " get -L " + url + " --insecure Sensor/tls", &out, &err), 0) << err;
@@ -227,7 +218,7 @@ TEST_F(Cli, SubOutputJsonIsValidForJsonCborAndOpaquePayloads) {
     }
     ASSERT_EQ(run("pub", "-t plain/json -q 1 -m '{\"a\":[1,2]}'", nullptr, &err), 0) << err;
     ASSERT_EQ(run("pub", "-t plain/cbor -q 2 --format cbor -m '{\"a\":[1,2]}'", nullptr, &err), 0) << err;
-    ASSERT_EQ(run("pub", "-t plain/bin -f " + quote(bin.string()), nullptr, &err), 0) << err;
+    ASSERT_EQ(run("pub", "-t plain/bin -f " + shell_quote(bin.string()), nullptr, &err), 0) << err;
     ASSERT_EQ(run("pub", "-t plain/msgpack -q 1 --format msgpack -m '{\"m\":{\"x\":true}}'", nullptr, &err), 0) << err;
 
     std::map<std::string, json> payloads;
@@ -290,7 +281,7 @@ TEST_F(Cli, PubRepeatPublishesTheMessageNTimes) {
         EXPECT_EQ(sub.read_line(), std::optional<std::string>("rep/x hi 1")) << i;
     }
     EXPECT_EQ(sub.wait(), 0);
-    const auto bin = quote(harperrt_binary().string());
+    const auto bin = shell_quote(harperrt_binary().string());
     EXPECT_EQ(run_command(bin + " pub -t a -m b --repeat 0", &out, &err), 2);
     EXPECT_EQ(run_command(bin + " pub -t a -m b --repeat-delay -1", &out, &err), 2);
     EXPECT_EQ(run_command("echo x | " + bin + " pub -t a -l --repeat 2", &out, &err), 2);
@@ -362,7 +353,7 @@ TEST_F(Cli, SubFormatStringPrintsEveryField) {
 
 TEST_F(Cli, BadUrlsAreUsageErrorsThatSayWhy) {
     std::string out, err;
-    const auto bin = quote(harperrt_binary().string());
+    const auto bin = shell_quote(harperrt_binary().string());
     EXPECT_EQ(run_command(bin + " get -L http://127.0.0.1:9926 Sensor/1", &out, &err), 2);
     EXPECT_NE(err.find("unknown scheme 'http'"), std::string::npos) << err;
     EXPECT_EQ(run_command(bin + " get -L mqtt://::1:1883 Sensor/1", &out, &err), 2);
@@ -377,7 +368,7 @@ TEST_F(Cli, BadUrlsAreUsageErrorsThatSayWhy) {
 
 TEST_F(Cli, UrlWithPercentEncodedCredentialsAndIpv6Literal) {
     std::string hash, err, out;
-    ASSERT_EQ(run_command("printf 'p@ss:w/rd\\n' | " + quote(harperrt_binary().string()) + " config passwd alice", &hash, &err), 0)
+    ASSERT_EQ(run_command("printf 'p@ss:w/rd\\n' | " + shell_quote(harperrt_binary().string()) + " config passwd alice", &hash, &err), 0)
         << err;
     ASSERT_FALSE(hash.empty());
     hash.pop_back();
@@ -387,7 +378,7 @@ TEST_F(Cli, UrlWithPercentEncodedCredentialsAndIpv6Literal) {
           "  writer: { tables: { Sensor: [read, insert, update, delete] } }\n"
           "users:\n"
           "  - { name: alice, password: \"" + hash + "\", roles: [writer] }\n");
-    const auto bin = quote(harperrt_binary().string());
+    const auto bin = shell_quote(harperrt_binary().string());
     const std::string port = std::to_string(daemon_->mqtt_port());
     ASSERT_EQ(run_command(bin + " put -L 'mqtt://alice:p%40ss%3Aw%2Frd@127.0.0.1:" + port + "' Sensor/u '{\"u\":1}'", &out, &err), 0)
         << err;
@@ -446,7 +437,7 @@ TEST_F(Cli, TimeoutWithoutConnackExits4) {
     const auto [fd, listening_port] = listen_loopback();  // the kernel completes handshakes; nobody reads
     ASSERT_GE(fd, 0);
     const std::string port = std::to_string(listening_port);
-    const auto bin = quote(harperrt_binary().string());
+    const auto bin = shell_quote(harperrt_binary().string());
     std::string out, err;
     const auto t0 = std::chrono::steady_clock::now();
     EXPECT_EQ(run_command(bin + " get -p " + port + " --timeout 0.5 Sensor/1", &out, &err), 4) << err;
@@ -475,7 +466,7 @@ TEST_F(Cli, SubNoticesAServerThatStoppedAnswering) {
         while (::read(c, buf, sizeof buf) > 0) {}  // swallow everything, answer nothing
         ::close(c);
     });
-    const auto bin = quote(harperrt_binary().string());
+    const auto bin = shell_quote(harperrt_binary().string());
     std::string out, err;
     const auto t0 = std::chrono::steady_clock::now();
     EXPECT_EQ(run_command(bin + " sub -V 311 -k 1 -p " + std::to_string(port) + " -t a", &out, &err), 1)
@@ -505,15 +496,15 @@ TEST_F(Cli, CountAndWaitBoundTheRun) {
 TEST_F(Cli, CannotConnectExits5) {
     // Nothing listens on port 1 of loopback.
     std::string out, err;
-    EXPECT_EQ(run_command(quote(harperrt_binary().string()) + " get -p 1 Sensor/1", &out, &err), 5);
+    EXPECT_EQ(run_command(shell_quote(harperrt_binary().string()) + " get -p 1 Sensor/1", &out, &err), 5);
     EXPECT_NE(err.find("cannot connect"), std::string::npos) << err;
-    EXPECT_EQ(run_command(quote(harperrt_binary().string()) + " pub -L mqtt://no-such-host.invalid:1883 -t a -m b", &out, &err), 5);
-    EXPECT_EQ(run_command(quote(harperrt_binary().string()) + " put -L ws://127.0.0.1:1/mqtt a/b c", &out, &err), 5);
+    EXPECT_EQ(run_command(shell_quote(harperrt_binary().string()) + " pub -L mqtt://no-such-host.invalid:1883 -t a -m b", &out, &err), 5);
+    EXPECT_EQ(run_command(shell_quote(harperrt_binary().string()) + " put -L ws://127.0.0.1:1/mqtt a/b c", &out, &err), 5);
 }
 
 TEST_F(Cli, UsageErrorsExit2) {
     std::string out, err;
-    const auto bin = quote(harperrt_binary().string());
+    const auto bin = shell_quote(harperrt_binary().string());
     EXPECT_EQ(run_command(bin + " pub -t a", &out, &err), 2);  // no message source
     EXPECT_EQ(run_command(bin + " sub", &out, &err), 2);       // no -t
     EXPECT_EQ(run_command(bin + " get -L bogus://x Sensor/1", &out, &err), 2);
@@ -530,7 +521,7 @@ TEST_F(Cli, RefusedPutExits1WithTheReasonCode) {
 
 TEST_F(Cli, NotAuthorizedExits6) {
     std::string hash, err;
-    ASSERT_EQ(run_command("printf 'secret\\n' | " + quote(harperrt_binary().string()) + " config passwd alice", &hash, &err), 0)
+    ASSERT_EQ(run_command("printf 'secret\\n' | " + shell_quote(harperrt_binary().string()) + " config passwd alice", &hash, &err), 0)
         << err;
     ASSERT_FALSE(hash.empty());
     hash.pop_back();  // newline
@@ -554,7 +545,7 @@ TEST_F(Cli, NotAuthorizedExits6) {
         std::ofstream f(pw);
         f << "secret\n";
     }
-    EXPECT_EQ(run_command("HARPERRT_USERNAME=alice " + cli("get", "--password-file " + quote(pw.string()) + " Sensor/1"), &out,
+    EXPECT_EQ(run_command("HARPERRT_USERNAME=alice " + cli("get", "--password-file " + shell_quote(pw.string()) + " Sensor/1"), &out,
                           &err),
               0)
         << err;
@@ -569,19 +560,19 @@ TEST_F(Cli, ConfigValidateReportsFileAndLine) {
         f << "rootPath: ./data\nmqtt:\n  netwrk: { port: 1 }\n";
     }
     std::string out, err;
-    const auto bin = quote(harperrt_binary().string());
-    EXPECT_EQ(run_command(bin + " config validate " + quote(bad.string()), &out, &err), 1);
+    const auto bin = shell_quote(harperrt_binary().string());
+    EXPECT_EQ(run_command(bin + " config validate " + shell_quote(bad.string()), &out, &err), 1);
     EXPECT_NE(err.find(bad.string() + ":3:"), std::string::npos) << err;
 
     // init writes a template that validates, and refuses to overwrite it.
     const auto good = dir / "harperrt.yaml";
     std::filesystem::remove(good);
-    ASSERT_EQ(run_command(bin + " config init " + quote(good.string()), &out, &err), 0) << err;
-    EXPECT_EQ(run_command(bin + " config validate " + quote(good.string()), &out, &err), 0) << err;
-    EXPECT_EQ(run_command(bin + " config init " + quote(good.string()), &out, &err), 1);
+    ASSERT_EQ(run_command(bin + " config init " + shell_quote(good.string()), &out, &err), 0) << err;
+    EXPECT_EQ(run_command(bin + " config validate " + shell_quote(good.string()), &out, &err), 0) << err;
+    EXPECT_EQ(run_command(bin + " config init " + shell_quote(good.string()), &out, &err), 1);
 
     // set edits in place (keeping comments), get reads it back, path names the file.
-    const std::string with = bin + " config -c " + quote(good.string());
+    const std::string with = bin + " config -c " + shell_quote(good.string());
     ASSERT_EQ(run_command(with + " set mqtt.network.port 1884", &out, &err), 0) << err;
     ASSERT_EQ(run_command(with + " get mqtt.network.port", &out, &err), 0) << err;
     EXPECT_EQ(out, "1884\n");
@@ -628,7 +619,7 @@ TEST(CliDocs, CompletionsAndManPagesListEveryOption) {
     // Not __FILE__: ccache's base_dir makes it relative to the build directory.
     const std::filesystem::path source = HARPERRT_SOURCE_DIR;
     std::string out, err;
-    ASSERT_EQ(run_command(quote(harperrt_binary().string()) + " __complete", &out, &err), 0) << err;
+    ASSERT_EQ(run_command(shell_quote(harperrt_binary().string()) + " __complete", &out, &err), 0) << err;
     const std::string bash = slurp(source / "completions/harperrt.bash");
     const std::string zsh = slurp(source / "completions/_harperrt");
     const std::string fish = slurp(source / "completions/harperrt.fish");
@@ -658,7 +649,7 @@ TEST(CliDocs, CompletionsAndManPagesListEveryOption) {
     if (run_command("command -v groff >/dev/null") == 0) {
         for (const auto& entry : std::filesystem::directory_iterator(source / "man")) {
             std::string lint;
-            EXPECT_EQ(run_command("groff -man -ww -z " + quote(entry.path().string()) + " 2>&1", &lint), 0) << lint;
+            EXPECT_EQ(run_command("groff -man -ww -z " + shell_quote(entry.path().string()) + " 2>&1", &lint), 0) << lint;
             EXPECT_EQ(lint, "") << entry.path();
         }
     }

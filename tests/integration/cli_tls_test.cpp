@@ -3,6 +3,7 @@
 // verification including the host name, mutual TLS with --cert/--key, and exit 5 for every
 // kind of failed handshake.
 #include "tests/support/daemon.hpp"
+#include "tests/support/pki.hpp"
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
@@ -21,57 +22,6 @@ namespace {
 namespace fs = std::filesystem;
 using nlohmann::json;
 
-std::string quote(const std::string& s) {
-    std::string out = "'";
-    for (char c : s) {
-        if (c == '\'') out += "'\\''";
-        else out += c;
-    }
-    return out + "'";
-}
-
-// A throwaway CA, server certificates signed by it and a client certificate (CN alice),
-// made with the openssl CLI in a temp dir.
-class Pki {
-public:
-    Pki() {
-        dir_ = fs::temp_directory_path() / ("harperrt-cli-pki-" + std::to_string(::getpid()) + "-" + std::to_string(counter_++));
-        fs::create_directories(dir_);
-        run("openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=harperrt-cli-test-ca -keyout ca.key -out ca.pem");
-        make_cert("server", "localhost", "subjectAltName=IP:127.0.0.1,DNS:localhost");
-        make_cert("elsewhere", "elsewhere.invalid", "subjectAltName=DNS:elsewhere.invalid");  // wrong host
-        make_cert("client", "alice", "extendedKeyUsage=clientAuth");
-    }
-    ~Pki() {
-        std::error_code ec;
-        fs::remove_all(dir_, ec);
-    }
-    Pki(const Pki&) = delete;
-    Pki& operator=(const Pki&) = delete;
-
-    std::string path(const std::string& file) const { return (dir_ / file).string(); }
-    // The daemon's tls: section serving certificate `name`.
-    std::string tls_yaml(const std::string& name = "server") const {
-        return "tls: { certificate: " + path(name + ".pem") + ", privateKey: " + path(name + ".key") +
-               ", certificateAuthority: " + path("ca.pem") + " }\n";
-    }
-
-private:
-    void make_cert(const std::string& name, const std::string& cn, const std::string& ext) {
-        run("openssl req -newkey rsa:2048 -nodes -subj /CN=" + cn + " -keyout " + name + ".key -out " + name + ".csr");
-        std::ofstream(dir_ / (name + ".ext")) << ext << "\n";
-        run("openssl x509 -req -in " + name + ".csr -CA ca.pem -CAkey ca.key -CAcreateserial -days 2 -extfile " + name +
-            ".ext -out " + name + ".pem");
-    }
-    void run(const std::string& cmd) {
-        std::string err;
-        if (run_command("cd " + quote(dir_.string()) + " && " + cmd, nullptr, &err) != 0)
-            throw std::runtime_error(cmd + ": " + err);
-    }
-    static inline int counter_ = 0;
-    fs::path dir_;
-};
-
 constexpr const char* open_yaml =
     "tables:\n"
     "  Sensor: { primaryKey: id }\n"
@@ -87,10 +37,10 @@ protected:
     }
     // "harperrt <cmd> -L <url> --cafile ca.pem <args>".
     std::string cli(const std::string& cmd, const std::string& url, const std::string& args) const {
-        return quote(harperrt_binary().string()) + " " + cmd + " -L " + quote(url) + " --cafile " + quote(pki_->path("ca.pem")) +
+        return shell_quote(harperrt_binary().string()) + " " + cmd + " -L " + shell_quote(url) + " --cafile " + shell_quote(pki_->path("ca.pem")) +
                " " + args;
     }
-    std::string bin() const { return quote(harperrt_binary().string()); }
+    std::string bin() const { return shell_quote(harperrt_binary().string()); }
 
     std::unique_ptr<Pki> pki_;
 };
@@ -188,7 +138,7 @@ TEST_F(CliTls, MutualTlsClientCertificateNamesTheUser) {
              {"--set", "mqtt.network.securePort=0", "--set", "mqtt.network.mtls=true"});
     ASSERT_TRUE(d.ports().mqtts.has_value()) << d.log();
     const std::string url = "mqtts://127.0.0.1:" + std::to_string(*d.ports().mqtts);
-    const std::string cert = " --cert " + quote(pki_->path("client.pem")) + " --key " + quote(pki_->path("client.key"));
+    const std::string cert = " --cert " + shell_quote(pki_->path("client.pem")) + " --key " + shell_quote(pki_->path("client.key"));
     // The certificate's CN (alice) is the user: no user name or password needed.
     ASSERT_EQ(run_command(cli("put", url, cert + " Sensor/m '{\"m\":1}'"), &out, &err), 0) << err;
     ASSERT_EQ(run_command(cli("get", url, cert + " Sensor/m"), &out, &err), 0) << err;
@@ -198,7 +148,7 @@ TEST_F(CliTls, MutualTlsClientCertificateNamesTheUser) {
     EXPECT_EQ(run_command(cli("get", url, "Sensor/m"), &out, &err), 5) << err;
     EXPECT_NE(err.find("certificate"), std::string::npos) << err;
     // A client key file that does not exist: cannot connect, and says which file.
-    EXPECT_EQ(run_command(cli("get", url, "--cert " + quote(pki_->path("client.pem")) + " --key /nonexistent/key.pem Sensor/m"),
+    EXPECT_EQ(run_command(cli("get", url, "--cert " + shell_quote(pki_->path("client.pem")) + " --key /nonexistent/key.pem Sensor/m"),
                           &out, &err),
               5);
     EXPECT_NE(err.find("/nonexistent/key.pem"), std::string::npos) << err;

@@ -3,6 +3,7 @@
 // comments), black-box against the real daemon.
 #include "tests/support/daemon.hpp"
 #include "tests/support/test_client.hpp"
+#include "tests/support/v5_fixture.hpp"
 
 #include <gtest/gtest.h>
 
@@ -147,16 +148,7 @@ TEST_P(Conformance, KeepAliveAllowsOneAndAHalfPeriods) {
 INSTANTIATE_TEST_SUITE_P(Versions, Conformance, ::testing::Values(Version::v311, Version::v5),
                          [](const ::testing::TestParamInfo<Version>& p) { return p.param == Version::v5 ? "v5" : "v311"; });
 
-class ConformanceV5 : public ::testing::Test {
-protected:
-    void TearDown() override { EXPECT_EQ(daemon_.stop(), 0) << daemon_.log(); }
-    std::unique_ptr<TestClient> client(const std::string& id, mqtt::Properties props = {}, bool clean = true) {
-        auto c = std::make_unique<TestClient>(daemon_.mqtt_port(), Version::v5);
-        EXPECT_EQ(c->connect(id, clean, std::move(props)).reason_code, ReasonCode::success);
-        return c;
-    }
-    Daemon daemon_;
-};
+class ConformanceV5 : public DaemonV5Test {};
 
 // v5 §3.2.2.3.14 [MQTT-3.2.2-21]: a keep alive above mqtt.limits.maxKeepalive is replaced by
 // the server's, announced as Server Keep Alive, which the client must then use.

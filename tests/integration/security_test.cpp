@@ -2,6 +2,7 @@
 // password hashes, roles with table permissions and topic rules, v5 reason codes and 3.1.1
 // behaviour, MQTT over TLS and mutual TLS with mosquitto_pub/sub, and SIGHUP reloads.
 #include "tests/support/daemon.hpp"
+#include "tests/support/pki.hpp"
 #include "tests/support/test_client.hpp"
 
 #include <gtest/gtest.h>
@@ -198,46 +199,6 @@ anonymousRoles: [nobody]
     EXPECT_EQ(c.subscribe("test/other", QoS::at_most_once, 2).reason_codes.at(0), ReasonCode::success);
     EXPECT_EQ(d.stop(), 0) << d.log();
 }
-
-// A throwaway CA, server certificate (CN localhost, SAN 127.0.0.1) and client
-// certificate (CN alice), made with the openssl CLI.
-class Pki {
-public:
-    Pki() {
-        dir_ = fs::temp_directory_path() / ("harperrt-pki-" + std::to_string(::getpid()) + "-" + std::to_string(counter_++));
-        fs::create_directories(dir_);
-        run("openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=harperrt-test-ca -keyout ca.key -out ca.pem");
-        make_cert("server", "localhost", "subjectAltName=IP:127.0.0.1,DNS:localhost");
-        make_cert("client", "alice", "extendedKeyUsage=clientAuth");
-    }
-    ~Pki() {
-        std::error_code ec;
-        fs::remove_all(dir_, ec);
-    }
-    Pki(const Pki&) = delete;
-    Pki& operator=(const Pki&) = delete;
-
-    void make_cert(const std::string& name, const std::string& cn, const std::string& ext) {
-        run("openssl req -newkey rsa:2048 -nodes -subj /CN=" + cn + " -keyout " + name + ".key -out " + name + ".csr");
-        std::ofstream(dir_ / (name + ".ext")) << ext << "\n";
-        run("openssl x509 -req -in " + name + ".csr -CA ca.pem -CAkey ca.key -CAcreateserial -days 2 -extfile " + name +
-            ".ext -out " + name + ".pem");
-    }
-    std::string path(const std::string& file) const { return (dir_ / file).string(); }
-    std::string tls_yaml() const {
-        return "tls: { certificate: " + path("server.pem") + ", privateKey: " + path("server.key") +
-               ", certificateAuthority: " + path("ca.pem") + " }\n";
-    }
-
-private:
-    void run(const std::string& cmd) {
-        std::string err;
-        if (run_command("cd " + dir_.string() + " && " + cmd, nullptr, &err) != 0)
-            throw std::runtime_error(cmd + ": " + err);
-    }
-    static inline int counter_ = 0;
-    fs::path dir_;
-};
 
 TEST(SecurityTls, MosquittoOverTlsRoundTrip) {
     Pki pki;

@@ -167,6 +167,15 @@ bool Daemon::reload() {
     return false;
 }
 
+std::string shell_quote(const std::string& s) {
+    std::string out = "'";
+    for (char c : s) {
+        if (c == '\'') out += "'\\''";
+        else out += c;
+    }
+    return out + "'";
+}
+
 int run_command(const std::string& command, std::string* out, std::string* err, std::chrono::seconds timeout) {
     const auto dir = make_temp_dir();
     const auto out_path = dir / "out", err_path = dir / "err";

@@ -55,6 +55,9 @@ private:
 // The harperrt binary under test.
 std::filesystem::path harperrt_binary();
 
+// `s` as one /bin/sh word (single-quoted).
+std::string shell_quote(const std::string& s);
+
 // Runs a command line through /bin/sh with a time limit; captures stdout (and stderr
 // into `err` if given). Returns the exit status, or -1 on timeout (the command is killed).
 int run_command(const std::string& command, std::string* out = nullptr, std::string* err = nullptr,
