@@ -14,17 +14,20 @@
 #include <boost/asio/strand.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
-#include <boost/asio/signal_set.hpp>
+#include <boost/asio/posix/stream_descriptor.hpp>
 #include <boost/asio/steady_timer.hpp>
 
 #include <fmt/format.h>
 
+#include <cerrno>
 #include <csignal>
+#include <cstring>
 #include <fstream>
 #include <functional>
 #include <memory>
 #include <string_view>
 #include <thread>
+#include <sys/signalfd.h>
 #include <unistd.h>
 #include <vector>
 
@@ -108,6 +111,16 @@ std::vector<std::string_view> needs_restart(const config::Config& running, const
 }  // namespace
 
 int run_server(const config::Config& config, const ServerOptions& options) {
+    // SIGINT, SIGTERM and SIGHUP are blocked in every thread (the threads started below
+    // inherit the mask) and read from a signalfd by the I/O loop: no asynchronous signal
+    // handler runs at all, so no thread can be interrupted or hold a signal back (under
+    // ThreadSanitizer a SIGTERM taken by a thread in pthread_create or a condition wait was
+    // lost with Asio's handler-based signal_set), and SQLite's I/O sees no EINTR.
+    sigset_t handled_signals;
+    ::sigemptyset(&handled_signals);
+    for (int sig : {SIGINT, SIGTERM, SIGHUP}) ::sigaddset(&handled_signals, sig);
+    ::pthread_sigmask(SIG_BLOCK, &handled_signals, nullptr);
+
     std::error_code fs_ec;
     std::filesystem::create_directories(config.root_path, fs_ec);
     if (fs_ec) {
@@ -238,7 +251,18 @@ int run_server(const config::Config& config, const ServerOptions& options) {
     if (config.mqtt.sys_interval.count() > 0) sys_tick();
 
     // Graceful shutdown on SIGINT/SIGTERM; SIGHUP reloads (log level for now).
-    asio::signal_set signals(io, SIGINT, SIGTERM, SIGHUP);
+    const int signal_fd = ::signalfd(-1, &handled_signals, SFD_NONBLOCK | SFD_CLOEXEC);
+    if (signal_fd < 0) {
+        log::error("signalfd: {}", std::strerror(errno));
+        return 1;
+    }
+    asio::posix::stream_descriptor signals(io, signal_fd);  // owns and closes signal_fd
+    // The next signal from signal_fd, 0 when none is waiting.
+    auto next_signal = [signal_fd]() -> int {
+        signalfd_siginfo info{};
+        const auto n = ::read(signal_fd, &info, sizeof info);
+        return n == static_cast<ssize_t>(sizeof info) ? static_cast<int>(info.ssi_signo) : 0;
+    };
     asio::steady_timer drain_timer(io);
     std::function<void()> wait_signal;
     std::function<void(std::chrono::steady_clock::time_point)> drain = [&](std::chrono::steady_clock::time_point deadline) {
@@ -250,8 +274,13 @@ int run_server(const config::Config& config, const ServerOptions& options) {
         drain_timer.async_wait([&, deadline](const boost::system::error_code&) { drain(deadline); });
     };
     wait_signal = [&] {
-        signals.async_wait([&](const boost::system::error_code& ec, int sig) {
+        signals.async_wait(asio::posix::stream_descriptor::wait_read, [&](const boost::system::error_code& ec) {
             if (ec) return;
+            const int sig = next_signal();
+            if (sig == 0) {  // woken without a signal: wait again
+                wait_signal();
+                return;
+            }
             if (sig == SIGHUP) {
                 reload();
                 wait_signal();
