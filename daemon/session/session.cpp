@@ -30,13 +30,10 @@ void Session::deliver(const broker::MessagePtr& msg, mqtt::QoS qos, std::vector<
         if (conn_) send_locked(o, false);  // offline: QoS 0 is not queued (v5 §4.1)
         return;
     }
-    if (conn_ && queue_.empty() && inflight_.size() < inflight_limit_) {
-        o.packet_id = next_packet_id_locked();
+    if (conn_ && queue_.empty() && inflight_count_ < inflight_limit_) {
         o.state = qos == mqtt::QoS::at_least_once ? State::awaiting_ack : State::awaiting_rec;
-        if (!send_locked(o, false)) return;
-        const auto seq = next_seq_++;
-        by_packet_id_[o.packet_id] = seq;
-        inflight_.emplace(seq, std::move(o));
+        number_locked(o);
+        if (send_locked(o, false)) add_inflight_locked(std::move(o));
         return;
     }
     if (queue_.size() >= max_queued_ && !from_snapshot) {  // snapshots are flow-controlled instead
@@ -58,7 +55,8 @@ PersistedSession Session::save() const {
         return PersistedOutbound{o.msg, o.qos, o.retain, o.subscription_ids, o.accept,
                                  static_cast<std::uint8_t>(o.state), o.packet_id};
     };
-    for (const auto& [seq, o] : inflight_) out.inflight.push_back(convert(o));
+    for (const auto& o : inflight_)
+        if (o.state != State::done) out.inflight.push_back(convert(o));
     for (const auto& o : queue_) out.queue.push_back(convert(o));
     out.inbound_qos2.assign(inbound_qos2_.begin(), inbound_qos2_.end());
     return out;
@@ -76,10 +74,13 @@ std::shared_ptr<Session> Session::restore(PersistedSession state, std::uint32_t 
     };
     for (auto& p : state.inflight) {
         if (!p.msg && p.state != static_cast<std::uint8_t>(State::awaiting_comp)) continue;
-        const auto seq = s->next_seq_++;
-        s->by_packet_id_[p.packet_id] = seq;
-        s->last_packet_id_ = std::max(s->last_packet_id_, p.packet_id);
-        s->inflight_.emplace(seq, convert(p));
+        if (p.state > static_cast<std::uint8_t>(State::awaiting_comp)) continue;
+        auto o = convert(p);
+        // The first seq from next_seq_ on that numbers this packet id (design note 5).
+        const std::uint64_t from = s->next_seq_ % 65535;
+        const std::uint64_t want = (static_cast<std::uint64_t>(p.packet_id) + 65535 - 1) % 65535;
+        o.seq = s->next_seq_ + (want + 65535 - from) % 65535;
+        s->add_inflight_locked(std::move(o));
     }
     for (auto& p : state.queue)
         if (p.msg) s->queue_.push_back(convert(p));
@@ -104,18 +105,18 @@ void Session::attach(const std::shared_ptr<Connection>& conn, std::uint16_t infl
     inflight_limit_ = std::max<std::uint16_t>(inflight_limit, 1);
     generation.fetch_add(1);
     // Resend what was in flight, in order (v5 [MQTT-4.4.0-1]).
-    for (auto it = inflight_.begin(); it != inflight_.end();) {
-        auto& o = it->second;
+    for (std::size_t i = 0; i < inflight_.size(); ++i) {
+        auto& o = inflight_[i];
+        if (o.state == State::done) continue;
         if (o.state == State::awaiting_comp) {
             conn_->send(mqtt::Pubrel{o.packet_id, mqtt::ReasonCode::success, {}});
-            ++it;
         } else if (!send_locked(o, true)) {
-            by_packet_id_.erase(o.packet_id);
-            it = inflight_.erase(it);
-        } else {
-            ++it;
+            o.state = State::done;  // too large for this client now: as if delivered
+            o.msg.reset();
+            --inflight_count_;
         }
     }
+    while (!inflight_.empty() && inflight_.front().state == State::done) inflight_.pop_front();
     send_next_locked();
 }
 
@@ -132,44 +133,32 @@ bool Session::attached() const {
 
 bool Session::on_puback(std::uint16_t packet_id) {
     std::scoped_lock lock(mu_);
-    auto it = by_packet_id_.find(packet_id);
-    if (it == by_packet_id_.end()) return false;
-    auto o = inflight_.find(it->second);
-    if (o == inflight_.end() || o->second.state != State::awaiting_ack) return false;
-    inflight_.erase(o);
-    by_packet_id_.erase(it);
+    auto* o = find_inflight_locked(packet_id);
+    if (o == nullptr || o->state != State::awaiting_ack) return false;
+    finish_inflight_locked(*o);
     send_next_locked();
     return true;
 }
 
 bool Session::on_pubrec(std::uint16_t packet_id, bool failed) {
     std::scoped_lock lock(mu_);
-    auto it = by_packet_id_.find(packet_id);
-    if (it == by_packet_id_.end()) return false;
-    auto o = inflight_.find(it->second);
-    if (o == inflight_.end()) return false;
-    if (o->second.state == State::awaiting_rec || o->second.state == State::awaiting_comp) {
-        if (failed) {  // v5 §4.3.3: a PUBREC with a failure code ends the exchange
-            inflight_.erase(o);
-            by_packet_id_.erase(it);
-            send_next_locked();
-            return true;
-        }
-        o->second.state = State::awaiting_comp;
-        o->second.msg.reset();  // the message is delivered; only the packet id remains
+    auto* o = find_inflight_locked(packet_id);
+    if (o == nullptr || (o->state != State::awaiting_rec && o->state != State::awaiting_comp)) return false;
+    if (failed) {  // v5 §4.3.3: a PUBREC with a failure code ends the exchange
+        finish_inflight_locked(*o);
+        send_next_locked();
         return true;
     }
-    return false;
+    o->state = State::awaiting_comp;
+    o->msg.reset();  // the message is delivered; only the packet id remains
+    return true;
 }
 
 bool Session::on_pubcomp(std::uint16_t packet_id) {
     std::scoped_lock lock(mu_);
-    auto it = by_packet_id_.find(packet_id);
-    if (it == by_packet_id_.end()) return false;
-    auto o = inflight_.find(it->second);
-    if (o == inflight_.end() || o->second.state != State::awaiting_comp) return false;
-    inflight_.erase(o);
-    by_packet_id_.erase(it);
+    auto* o = find_inflight_locked(packet_id);
+    if (o == nullptr || o->state != State::awaiting_comp) return false;
+    finish_inflight_locked(*o);
     send_next_locked();
     return true;
 }
@@ -210,7 +199,7 @@ void Session::clear() {
     subscriptions_.clear();
     queue_.clear();
     inflight_.clear();
-    by_packet_id_.clear();
+    inflight_count_ = 0;
     inbound_qos2_.clear();
     notify_room_locked();
 }
@@ -254,21 +243,18 @@ void Session::notify_room_locked() {
 
 std::size_t Session::inflight() const {
     std::scoped_lock lock(mu_);
-    return inflight_.size();
+    return inflight_count_;
 }
 
 void Session::send_next_locked() {
     if (!conn_) return;
-    while (!queue_.empty() && inflight_.size() < inflight_limit_) {
+    while (!queue_.empty() && inflight_count_ < inflight_limit_) {
         Outbound o = std::move(queue_.front());
         queue_.pop_front();
         if (o.msg->expires_at && o.msg->expired(broker::Clock::now())) continue;  // v5 [MQTT-3.3.2-5]
-        o.packet_id = next_packet_id_locked();
         o.state = o.qos == mqtt::QoS::at_least_once ? State::awaiting_ack : State::awaiting_rec;
-        if (!send_locked(o, false)) continue;
-        const auto seq = next_seq_++;
-        by_packet_id_[o.packet_id] = seq;
-        inflight_.emplace(seq, std::move(o));
+        number_locked(o);
+        if (send_locked(o, false)) add_inflight_locked(std::move(o));
     }
     notify_room_locked();
 }
@@ -310,13 +296,67 @@ bool Session::send_locked(Outbound& o, bool dup) {
     return conn_->send_publish(p);
 }
 
-std::uint16_t Session::next_packet_id_locked() {
-    // Packet identifiers 1..65535 not in use by another in-flight message (v5 [MQTT-2.2.1-3]).
-    for (int tries = 0; tries < 65536; ++tries) {
-        last_packet_id_ = static_cast<std::uint16_t>(last_packet_id_ == 65535 ? 1 : last_packet_id_ + 1);
-        if (!by_packet_id_.contains(last_packet_id_)) return last_packet_id_;
+namespace {
+std::uint16_t packet_id_of(std::uint64_t seq) { return static_cast<std::uint16_t>(seq % 65535 + 1); }
+}  // namespace
+
+void Session::number_locked(Outbound& o) {
+    // Packet identifiers 1..65535 not in use by another in-flight message (v5
+    // [MQTT-2.2.1-3]). Design note 5: one can be in use only when the oldest entry is
+    // 65535 or more seqs behind; then it is searched for, and skipped.
+    std::uint64_t seq = next_seq_;
+    if (!inflight_.empty()) {
+        const std::uint64_t oldest = inflight_.front().seq;
+        const auto in_use = [this](std::uint16_t id) {
+            for (std::size_t i = 0; i < inflight_.size(); ++i)
+                if (inflight_[i].state != State::done && inflight_[i].packet_id == id) return true;
+            return false;
+        };
+        // At most 65534 are in use (inflight_limit_ <= 65535, and one more is being added).
+        for (int tries = 0; tries < 65535 && seq - oldest >= 65535 && in_use(packet_id_of(seq)); ++tries) ++seq;
     }
-    return last_packet_id_;  // unreachable: in flight is capped far below 65535
+    o.seq = seq;
+    o.packet_id = packet_id_of(seq);
+}
+
+void Session::add_inflight_locked(Outbound&& o) {
+    next_seq_ = o.seq + 1;
+    inflight_.push_back(std::move(o));
+    ++inflight_count_;
+}
+
+Session::Outbound* Session::find_inflight_locked(std::uint16_t packet_id) {
+    if (inflight_.empty() || packet_id == 0) return nullptr;
+    // Where it is when no seq was skipped since the front's (design note 5) ...
+    const std::uint64_t from = inflight_.front().seq % 65535;
+    const std::uint64_t offset = (static_cast<std::uint64_t>(packet_id) - 1 + 65535 - from) % 65535;
+    if (offset < inflight_.size()) {
+        auto& o = inflight_[offset];
+        if (o.packet_id == packet_id && o.state != State::done) return &o;
+    }
+    // ... else anywhere.
+    for (std::size_t i = 0; i < inflight_.size(); ++i) {
+        auto& o = inflight_[i];
+        if (o.packet_id == packet_id && o.state != State::done) return &o;
+    }
+    return nullptr;
+}
+
+void Session::finish_inflight_locked(Outbound& o) {
+    o.state = State::done;
+    o.msg.reset();
+    o.subscription_ids = {};
+    --inflight_count_;
+    while (!inflight_.empty() && inflight_.front().state == State::done) inflight_.pop_front();
+    // A client that never acknowledges one message but goes on acknowledging the others
+    // would make done entries pile up behind it: they are dropped once they outnumber the
+    // live ones (the seqs then have gaps, and lookups search).
+    if (inflight_.size() > 2 * inflight_count_ + 64) {
+        util::LazyDeque<Outbound> live;
+        for (std::size_t i = 0; i < inflight_.size(); ++i)
+            if (inflight_[i].state != State::done) live.push_back(std::move(inflight_[i]));
+        inflight_ = std::move(live);
+    }
 }
 
 }  // namespace harperrt::daemon::session

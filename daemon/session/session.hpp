@@ -22,6 +22,15 @@
 //   4. Inbound QoS 2 (exactly once, "method A" of v5 §4.3.3): the message is delivered when
 //      the first PUBLISH arrives and its packet identifier is remembered until PUBREL; a
 //      resent PUBLISH with that identifier is acknowledged again but not delivered again.
+//   5. In flight without a map (no allocation per message): inflight_ holds the entries in
+//      send order, each with a `seq` that grows by one per packet identifier handed out,
+//      and packet_id == seq % 65535 + 1. An acknowledged entry becomes `done` and is
+//      dropped once it reaches the front, or once done entries outnumber live ones (a
+//      client that leaves one unacknowledged). So the entry of a packet id is found by
+//      arithmetic: its offset from the front's seq (a linear search, bounded by about twice
+//      the window, only when seqs have gaps: after a restore, a compaction, or ids skipped
+//      because in use). A new id can be in use only when the oldest entry is 65535 or more
+//      seqs behind; only then is it searched for.
 #pragma once
 
 #include "daemon/broker/message.hpp"
@@ -147,7 +156,8 @@ public:
     std::atomic<std::uint64_t> generation{0};
 
 private:
-    enum class State : std::uint8_t { queued, awaiting_ack, awaiting_rec, awaiting_comp };
+    // `done`: acknowledged, or given up; a place in inflight_ kept until it reaches the front.
+    enum class State : std::uint8_t { queued, awaiting_ack, awaiting_rec, awaiting_comp, done };
     struct Outbound {
         broker::MessagePtr msg;
         mqtt::QoS qos;
@@ -156,6 +166,7 @@ private:
         std::optional<encoding::Format> accept;
         State state = State::queued;
         std::uint16_t packet_id = 0;
+        std::uint64_t seq = 0;  // in flight: its place in the numbering of design note 5
     };
 
     // Requires mu_. Sends queued messages while the in-flight window has room.
@@ -165,7 +176,14 @@ private:
     // Requires mu_. Sends one PUBLISH of `o` (dup for a resend); false if the connection
     // refused it as too large for the client (then it is treated as delivered).
     bool send_locked(Outbound& o, bool dup);
-    std::uint16_t next_packet_id_locked();
+    // Requires mu_. Gives `o` the next free packet identifier and its seq (design note 5)
+    // without taking them; add_inflight_locked takes them once it is sent.
+    void number_locked(Outbound& o);
+    void add_inflight_locked(Outbound&& o);
+    // Requires mu_. The in-flight entry (not done) with `packet_id`, or null.
+    Outbound* find_inflight_locked(std::uint16_t packet_id);
+    // Requires mu_. Ends an in-flight entry and drops the done ones at the front.
+    void finish_inflight_locked(Outbound& o);
 
     const std::string client_id_;
     const std::uint32_t max_queued_;
@@ -174,11 +192,10 @@ private:
     mutable std::mutex mu_;
     std::shared_ptr<Connection> conn_;        // guarded by mu_
     std::uint16_t inflight_limit_ = 0;        // guarded by mu_
-    std::map<std::uint64_t, Outbound> inflight_;  // send order; guarded by mu_
-    std::map<std::uint16_t, std::uint64_t> by_packet_id_;  // guarded by mu_
+    util::LazyDeque<Outbound> inflight_;      // send order, done ones included; guarded by mu_
+    std::size_t inflight_count_ = 0;          // entries of inflight_ not done; guarded by mu_
     util::LazyDeque<Outbound> queue_;         // guarded by mu_
     std::uint64_t next_seq_ = 0;              // guarded by mu_
-    std::uint16_t last_packet_id_ = 0;        // guarded by mu_
     std::uint64_t dropped_unreported_ = 0;    // guarded by mu_
     std::set<std::uint16_t> inbound_qos2_;    // guarded by mu_
     std::map<std::string, SubscriptionInfo> subscriptions_;  // guarded by mu_

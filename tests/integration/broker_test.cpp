@@ -106,6 +106,64 @@ TEST_P(BrokerTest, Qos2ResendBeforePubrelIsNotDeliveredTwice) {
     EXPECT_TRUE(std::holds_alternative<mqtt::Pingresp>(*next));
 }
 
+// Packet identifiers of deliveries (v5 [MQTT-2.2.1-3]): more than 65535 QoS 1 deliveries
+// while the first one stays unacknowledged and the others are acknowledged in reverse
+// order, ten at a time. The identifiers wrap around, never reuse the one still in flight,
+// and every message arrives once, in order.
+TEST_P(BrokerTest, PacketIdsWrapAroundWithoutReusingOneInFlight) {
+    auto sub = client("sub");
+    sub->subscribe("wrap/#", QoS::at_least_once);
+    auto pub = client("pub");
+    constexpr int total = 65535 + 300;
+    constexpr int batch = 200;  // publisher's QoS 1 PUBLISHes per round, then their PUBACKs
+    constexpr int group = 10;   // the subscriber acknowledges ten at a time, newest first
+    std::optional<std::uint16_t> held;  // the first delivery's id, never acknowledged until the end
+    std::vector<std::uint16_t> unacked;
+    int received = 0;
+    bool wrapped = false;
+    std::uint16_t last_id = 0;
+    for (int sent = 0; sent < total;) {
+        const int n = std::min(batch, total - sent);
+        mqtt::Bytes bytes;
+        for (int i = 0; i < n; ++i) {
+            const mqtt::Publish p{"wrap/t", std::to_string(sent + i), QoS::at_least_once, false, false,
+                                  static_cast<std::uint16_t>(i + 1), {}};
+            const auto one = mqtt::encode(p, GetParam());
+            bytes.insert(bytes.end(), one.begin(), one.end());
+        }
+        pub->send_raw(bytes);
+        sent += n;
+        while (received < sent) {
+            auto p = sub->expect<mqtt::Publish>();
+            ASSERT_EQ(p.payload, std::to_string(received)) << "lost, duplicated or out of order";
+            ASSERT_NE(p.packet_id, 0);
+            if (held) {
+                ASSERT_NE(p.packet_id, *held) << "reused while in flight, delivery " << received;
+            }
+            for (auto id : unacked) ASSERT_NE(p.packet_id, id) << "reused while in flight";
+            if (p.packet_id < last_id) wrapped = true;
+            last_id = p.packet_id;
+            ++received;
+            if (!held) {
+                held = p.packet_id;
+                continue;
+            }
+            unacked.push_back(p.packet_id);
+            if (unacked.size() == group || received == sent) {
+                for (auto it = unacked.rbegin(); it != unacked.rend(); ++it)
+                    sub->send(mqtt::Puback{*it, ReasonCode::success, {}});
+                unacked.clear();
+            }
+        }
+        for (int i = 0; i < n; ++i) ASSERT_EQ(pub->expect<mqtt::Puback>().packet_id, i + 1);
+    }
+    EXPECT_TRUE(wrapped);
+    // The held one is still in flight: acknowledging it is accepted, and delivery goes on.
+    sub->send(mqtt::Puback{*held, ReasonCode::success, {}});
+    pub->publish("wrap/t", "after", QoS::at_least_once, false, 1);
+    EXPECT_EQ(sub->receive_publish().payload, "after");
+}
+
 TEST_P(BrokerTest, RetainedMessageIsDeliveredOnSubscribeWithRetainFlag) {
     auto pub = client("pub");
     pub->publish("r/1", "kept", QoS::at_least_once, true);
