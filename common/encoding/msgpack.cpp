@@ -248,10 +248,16 @@ void write(const Value& v, std::string& out) {
 class JsonTranscoder {
 public:
     JsonTranscoder(std::string_view in, std::string& out) noexcept
-        : p_(reinterpret_cast<const unsigned char*>(in.data())), end_(p_ + in.size()), budget_(in.size()), out_(out) {}
+        : p_(reinterpret_cast<const unsigned char*>(in.data())), end_(p_ + in.size()), budget_(in.size()), out_(out),
+          keys_(thread_keys()) {
+        keys_.clear();
+    }
 
     bool run() {
         const auto mark = out_.size();
+        // One allocation for the usual record (strings and small numbers), not one per
+        // doubling of the output.
+        out_.reserve(mark + 2 * static_cast<std::size_t>(end_ - p_) + 16);
         if (value(0) && p_ == end_) return true;
         out_.resize(mark);
         return false;
@@ -281,9 +287,11 @@ private:
     }
 
     bool string(std::uint64_t len) {
-        auto s = text(len);
-        if (!s) return false;
-        append_json_string(out_, *s);
+        // The UTF-8 check of text() and the escaping in one pass.
+        if (len > left()) return false;
+        const auto n = static_cast<std::size_t>(len);
+        if (!util::append_json_string_strict(out_, std::string_view(reinterpret_cast<const char*>(p_), n))) return false;
+        p_ += n;
         return true;
     }
 
@@ -404,7 +412,13 @@ private:
     const unsigned char* end_;
     std::uint64_t budget_;
     std::string& out_;
-    std::vector<std::string_view> keys_;  // of the maps being written, outermost first
+    // Keys of the maps being written, outermost first. One vector per thread, reused: a
+    // transcoder runs to its end before the next starts on the same thread.
+    static std::vector<std::string_view>& thread_keys() {
+        thread_local std::vector<std::string_view> keys;
+        return keys;
+    }
+    std::vector<std::string_view>& keys_;
 };
 
 }  // namespace

@@ -79,7 +79,11 @@ bool is_well_formed_utf8(std::string_view s) noexcept {
     return true;
 }
 
-void append_json_string(std::string& out, std::string_view s) {
+namespace {
+// append_json_string and append_json_string_strict: `strict` gives up (false) at the
+// first ill-formed byte instead of writing U+FFFD for it.
+template <bool strict>
+bool append_json(std::string& out, std::string_view s) {
     static constexpr char hex[] = "0123456789abcdef";
     const auto* p = reinterpret_cast<const unsigned char*>(s.data());
     const std::size_t n = s.size();
@@ -102,6 +106,7 @@ void append_json_string(std::string& out, std::string_view s) {
                 i += len;
                 continue;
             }
+            if constexpr (strict) return false;
         }
         out.append(s.data() + run, i - run);
         switch (c) {
@@ -124,6 +129,12 @@ void append_json_string(std::string& out, std::string_view s) {
     }
     out.append(s.data() + run, n - run);
     out.push_back('"');
+    return true;
 }
+}  // namespace
+
+void append_json_string(std::string& out, std::string_view s) { append_json<false>(out, s); }
+
+bool append_json_string_strict(std::string& out, std::string_view s) { return append_json<true>(out, s); }
 
 }  // namespace harperrt::util

@@ -22,6 +22,9 @@ bool is_well_formed_utf8(std::string_view s) noexcept;
 // Appends `s` as a JSON string literal, quotes included: '"', '\\' and U+0000..U+001F
 // escaped, each ill-formed UTF-8 byte replaced by U+FFFD, so the result always parses.
 void append_json_string(std::string& out, std::string_view s);
+// The same for `s` that must be well-formed: false at the first ill-formed byte (then
+// `out` holds part of the literal). One pass where checking and then escaping took two.
+bool append_json_string_strict(std::string& out, std::string_view s);
 inline std::string json_string(std::string_view s) {
     std::string out;
     out.reserve(s.size() + 2);

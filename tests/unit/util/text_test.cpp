@@ -1,4 +1,4 @@
-// util/text: the UTF-8 check and the JSON string writer take eight bytes at a time over
+// util/text: the UTF-8 check and the JSON string writers take eight bytes at a time over
 // plain ASCII; they must agree with a byte-at-a-time reference wherever a special byte sits
 // relative to those eight-byte steps.
 #include "common/util/text.hpp"
@@ -76,6 +76,13 @@ TEST(UtilText, EverySpecialByteAtEveryOffset) {
                 append_json_string(out, s);
                 ASSERT_EQ(out, reference_json(s)) << "len " << len << " at " << at;
                 ASSERT_EQ(is_well_formed_utf8(s), reference_utf8(s)) << "len " << len << " at " << at;
+                // The strict writer: the same literal for well-formed text, a refusal otherwise.
+                std::string strict = "x";
+                const bool ok = append_json_string_strict(strict, s);
+                ASSERT_EQ(ok, reference_utf8(s)) << "len " << len << " at " << at;
+                if (ok) {
+                    ASSERT_EQ(strict, "x" + reference_json(s)) << "len " << len << " at " << at;
+                }
                 ++checked;
             }
         }
