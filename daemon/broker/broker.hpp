@@ -22,8 +22,11 @@
 #include <boost/asio/thread_pool.hpp>
 
 #include <atomic>
+#include <cstddef>
+#include <cstdint>
 #include <memory>
 #include <mutex>
+#include <span>
 #include <string>
 #include <unordered_map>
 
@@ -143,19 +146,33 @@ struct SnapshotRequest {
 void start_snapshot(Broker& broker, const std::shared_ptr<session::Connection>& conn,
                     std::vector<SnapshotRequest> requests);
 
-// Handles one decoded packet from `conn` (dispatch.cpp). Strand of `conn`.
+// Handles one decoded packet from `conn` (dispatch.cpp); the caller keeps `packet` alive
+// until it completes (taken by reference so that this frame stays small enough for Asio's
+// frame recycling: a Packet is 1.2 KB). Strand of `conn`.
 boost::asio::awaitable<void> dispatch(Broker& broker, const std::shared_ptr<session::Connection>& conn,
-                                      mqtt::Packet packet);
+                                      mqtt::Packet& packet);
+// The part of dispatch() that never waits: handles `packet` at once and returns true,
+// unless it is a CONNECT or a PUBLISH (or anything before CONNECT), which only dispatch()
+// handles (false, nothing done). Acks take this way: no coroutine frame per packet.
+// Strand of `conn`.
+bool dispatch_now(Broker& broker, const std::shared_ptr<session::Connection>& conn, mqtt::Packet& packet);
+// A bare ack: `frame` is a PUBACK, PUBREC or PUBCOMP of four bytes (a packet id and
+// nothing else: what a 3.1.1 client always sends, and a v5 client's success), handled
+// without decoding it into a Packet (1.2 KB); true if it was one, false (nothing done) for
+// anything else. Most of what a subscriber to a QoS 1/2 stream sends. Strand of `conn`,
+// after its CONNECT.
+bool dispatch_bare_ack(Broker& broker, const std::shared_ptr<session::Connection>& conn,
+                       std::span<const std::byte> frame);
 
 // Handlers, one file each. Strand of `conn`.
 boost::asio::awaitable<void> handle_connect(Broker&, const std::shared_ptr<session::Connection>&, mqtt::Connect&);
 boost::asio::awaitable<void> handle_publish(Broker&, const std::shared_ptr<session::Connection>&, mqtt::Publish&);
 void handle_subscribe(Broker&, const std::shared_ptr<session::Connection>&, mqtt::Subscribe&);
 void handle_unsubscribe(Broker&, const std::shared_ptr<session::Connection>&, mqtt::Unsubscribe&);
-void handle_puback(Broker&, const std::shared_ptr<session::Connection>&, const mqtt::Puback&);
-void handle_pubrec(Broker&, const std::shared_ptr<session::Connection>&, const mqtt::Pubrec&);
+void handle_puback(Broker&, const std::shared_ptr<session::Connection>&, std::uint16_t packet_id);
+void handle_pubrec(Broker&, const std::shared_ptr<session::Connection>&, std::uint16_t packet_id, mqtt::ReasonCode rc);
 void handle_pubrel(Broker&, const std::shared_ptr<session::Connection>&, const mqtt::Pubrel&);
-void handle_pubcomp(Broker&, const std::shared_ptr<session::Connection>&, const mqtt::Pubcomp&);
+void handle_pubcomp(Broker&, const std::shared_ptr<session::Connection>&, std::uint16_t packet_id);
 void handle_disconnect(Broker&, const std::shared_ptr<session::Connection>&, const mqtt::Disconnect&);
 
 // The one place that turns an error into the reason code a client sees (STYLE.md §5).

@@ -6,21 +6,18 @@
 
 namespace harperrt::daemon::broker {
 
-boost::asio::awaitable<void> dispatch(Broker& broker, const std::shared_ptr<session::Connection>& conn,
-                                      mqtt::Packet packet) {
-    auto& st = conn->state();
-    if (!st.connected) {
-        // The first packet must be CONNECT (v5 [MQTT-3.1.0-1], 3.1.1 [MQTT-3.1.0-1]).
-        if (auto* c = std::get_if<mqtt::Connect>(&packet)) co_await handle_connect(broker, conn, *c);
-        else conn->close(mqtt::ReasonCode::protocol_error);
-        co_return;
-    }
+bool dispatch_now(Broker& broker, const std::shared_ptr<session::Connection>& conn, mqtt::Packet& packet) {
+    if (!conn->state().connected) return false;  // CONNECT or not, dispatch() answers
     switch (mqtt::type_of(packet)) {
-    case mqtt::PacketType::publish: co_await handle_publish(broker, conn, std::get<mqtt::Publish>(packet)); break;
-    case mqtt::PacketType::puback: handle_puback(broker, conn, std::get<mqtt::Puback>(packet)); break;
-    case mqtt::PacketType::pubrec: handle_pubrec(broker, conn, std::get<mqtt::Pubrec>(packet)); break;
+    case mqtt::PacketType::publish: return false;
+    case mqtt::PacketType::puback: handle_puback(broker, conn, std::get<mqtt::Puback>(packet).packet_id); break;
+    case mqtt::PacketType::pubrec: {
+        const auto& r = std::get<mqtt::Pubrec>(packet);
+        handle_pubrec(broker, conn, r.packet_id, r.reason_code);
+        break;
+    }
     case mqtt::PacketType::pubrel: handle_pubrel(broker, conn, std::get<mqtt::Pubrel>(packet)); break;
-    case mqtt::PacketType::pubcomp: handle_pubcomp(broker, conn, std::get<mqtt::Pubcomp>(packet)); break;
+    case mqtt::PacketType::pubcomp: handle_pubcomp(broker, conn, std::get<mqtt::Pubcomp>(packet).packet_id); break;
     case mqtt::PacketType::subscribe: handle_subscribe(broker, conn, std::get<mqtt::Subscribe>(packet)); break;
     case mqtt::PacketType::unsubscribe: handle_unsubscribe(broker, conn, std::get<mqtt::Unsubscribe>(packet)); break;
     case mqtt::PacketType::pingreq: conn->send(mqtt::Pingresp{}); break;
@@ -38,6 +35,32 @@ boost::asio::awaitable<void> dispatch(Broker& broker, const std::shared_ptr<sess
         conn->close(mqtt::ReasonCode::protocol_error);
         break;
     }
+    return true;
+}
+
+bool dispatch_bare_ack(Broker& broker, const std::shared_ptr<session::Connection>& conn,
+                       std::span<const std::byte> frame) {
+    if (frame.size() != 4 || std::to_integer<unsigned>(frame[1]) != 2) return false;
+    const auto id = static_cast<std::uint16_t>(std::to_integer<unsigned>(frame[2]) << 8 | std::to_integer<unsigned>(frame[3]));
+    if (id == 0) return false;  // a protocol error: the decoder says so
+    switch (std::to_integer<unsigned>(frame[0])) {  // type and flags ([MQTT-2.2.2-1]: 0 for these)
+    case 0x40: handle_puback(broker, conn, id); return true;
+    case 0x50: handle_pubrec(broker, conn, id, mqtt::ReasonCode::success); return true;
+    case 0x70: handle_pubcomp(broker, conn, id); return true;
+    default: return false;
+    }
+}
+
+boost::asio::awaitable<void> dispatch(Broker& broker, const std::shared_ptr<session::Connection>& conn,
+                                      mqtt::Packet& packet) {
+    if (dispatch_now(broker, conn, packet)) co_return;
+    if (!conn->state().connected) {
+        // The first packet must be CONNECT (v5 [MQTT-3.1.0-1], 3.1.1 [MQTT-3.1.0-1]).
+        if (auto* c = std::get_if<mqtt::Connect>(&packet)) co_await handle_connect(broker, conn, *c);
+        else conn->close(mqtt::ReasonCode::protocol_error);
+        co_return;
+    }
+    co_await handle_publish(broker, conn, std::get<mqtt::Publish>(packet));
 }
 
 }  // namespace harperrt::daemon::broker

@@ -8,19 +8,20 @@
 
 namespace harperrt::daemon::broker {
 
-void handle_puback(Broker&, const std::shared_ptr<session::Connection>& conn, const mqtt::Puback& a) {
-    if (!conn->state().session->on_puback(a.packet_id))
-        log::debug("client {}: PUBACK for unknown packet id {}", conn->state().client_id, a.packet_id);
+void handle_puback(Broker&, const std::shared_ptr<session::Connection>& conn, std::uint16_t packet_id) {
+    if (!conn->state().session->on_puback(packet_id))
+        log::debug("client {}: PUBACK for unknown packet id {}", conn->state().client_id, packet_id);
 }
 
-void handle_pubrec(Broker&, const std::shared_ptr<session::Connection>& conn, const mqtt::Pubrec& r) {
+void handle_pubrec(Broker&, const std::shared_ptr<session::Connection>& conn, std::uint16_t packet_id,
+                   mqtt::ReasonCode rc) {
     auto& st = conn->state();
-    const bool failed = mqtt::is_failure(r.reason_code);
-    if (st.session->on_pubrec(r.packet_id, failed)) {
-        if (!failed) conn->send(mqtt::Pubrel{r.packet_id, mqtt::ReasonCode::success, {}});
+    const bool failed = mqtt::is_failure(rc);
+    if (st.session->on_pubrec(packet_id, failed)) {
+        if (!failed) conn->send(mqtt::Pubrel{packet_id, mqtt::ReasonCode::success, {}});
     } else if (!failed) {
         // Unknown packet id: answer so the client can finish (v5 0x92).
-        conn->send(mqtt::Pubrel{r.packet_id, mqtt::ReasonCode::packet_identifier_not_found, {}});
+        conn->send(mqtt::Pubrel{packet_id, mqtt::ReasonCode::packet_identifier_not_found, {}});
     }
 }
 
@@ -30,9 +31,9 @@ void handle_pubrel(Broker&, const std::shared_ptr<session::Connection>& conn, co
                              known ? mqtt::ReasonCode::success : mqtt::ReasonCode::packet_identifier_not_found, {}});
 }
 
-void handle_pubcomp(Broker&, const std::shared_ptr<session::Connection>& conn, const mqtt::Pubcomp& c) {
-    if (!conn->state().session->on_pubcomp(c.packet_id))
-        log::debug("client {}: PUBCOMP for unknown packet id {}", conn->state().client_id, c.packet_id);
+void handle_pubcomp(Broker&, const std::shared_ptr<session::Connection>& conn, std::uint16_t packet_id) {
+    if (!conn->state().session->on_pubcomp(packet_id))
+        log::debug("client {}: PUBCOMP for unknown packet id {}", conn->state().client_id, packet_id);
 }
 
 }  // namespace harperrt::daemon::broker

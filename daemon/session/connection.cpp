@@ -80,7 +80,7 @@ asio::awaitable<void> Connection::drain_deferred() {
         auto packet = std::move(deferred_.front());
         deferred_.pop_front();
         if (!ordered_.empty() && waits_for_puts(mqtt::type_of(packet))) co_await async_wait_ordered(0);
-        co_await broker::dispatch(broker_, self, std::move(packet));
+        co_await broker::dispatch(broker_, self, packet);
     }
     draining_ = false;
     if (closing_.load()) deferred_.clear();
@@ -104,13 +104,15 @@ void Connection::complete_ordered(std::uint64_t ticket, std::optional<mqtt::Pack
     if (ticket < ordered_base_ || ticket - ordered_base_ >= ordered_.size()) return;
     auto& slot = ordered_[static_cast<std::size_t>(ticket - ordered_base_)];
     slot.ready = true;
-    slot.ack = std::move(ack);
+    if (ack) slot.ack = mqtt::encode(*ack, version_.load());
     bool sent = false;
     {
         std::scoped_lock lock(out_mu_);
         while (!ordered_.empty() && ordered_.front().ready) {
-            if (ordered_.front().ack && !(closing_.load() && writer_done_.load())) {
-                append_locked(*ordered_.front().ack);
+            const auto& bytes = ordered_.front().ack;
+            if (!bytes.empty() && !(closing_.load() && writer_done_.load()) && !overflowed_) {
+                out_.insert(out_.end(), bytes.begin(), bytes.end());
+                broker::Stats::add(broker_.stats().messages_sent);
                 sent = true;
             }
             ordered_.pop_front();
@@ -126,7 +128,7 @@ void Connection::send_ordered(const mqtt::Packet& ack) {
         send(ack);
         return;
     }
-    ordered_.emplace_back(OrderedAck{true, ack});
+    ordered_.emplace_back(OrderedAck{true, mqtt::encode(ack, version_.load())});
 }
 
 asio::awaitable<void> Connection::async_wait_ordered(std::size_t max_pending) {
@@ -341,7 +343,7 @@ asio::awaitable<bool> Connection::handle_buffered(std::span<const std::byte> pen
             continue;
         }
         if (!ordered_.empty() && waits_for_puts(type)) co_await async_wait_ordered(0);
-        co_await broker::dispatch(broker_, self, std::move(*packet));
+        if (!broker::dispatch_now(broker_, self, *packet)) co_await broker::dispatch(broker_, self, *packet);
         if (closing_.load()) co_return false;
         // Design note 6: part of a refilled window goes out while the rest is handled.
         if (ack && ++acks_unflushed_ >= early_flush_acks && pending.size() > 0) flush_now();
@@ -361,6 +363,13 @@ asio::awaitable<void> Connection::read_loop(bool readable) {
     const bool can_wait = stream_.transport() == net::Transport::tcp;
     bool clean = false;
     while (!closing_.load()) {
+        // Bare acks first (design note 7): no coroutine frame and no decoded packet for them.
+        while (end - begin >= 4 && state_.connected && !closing_.load() &&
+               broker::dispatch_bare_ack(broker_, self, std::span<const std::byte>(rx.get() + begin, 4))) {
+            begin += 4;
+            broker::Stats::add(broker_.stats().messages_received);
+            if (++acks_unflushed_ >= early_flush_acks && end > begin) flush_now();
+        }
         // Handle every complete packet already buffered, in order.
         if (end > begin) {
             std::size_t consumed = 0;
