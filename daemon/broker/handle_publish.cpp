@@ -91,8 +91,10 @@ std::optional<encoding::Format> inbound_format(const mqtt::Publish& p, const ses
 // only then acknowledged (DESIGN.md §3), into the place `ticket` reserved. Runs as a
 // coroutine of its own on the connection's strand, so the reader goes on meanwhile; puts
 // reach the store in the order they were spawned (posts to a strand run in order).
+// `publish` is behind a pointer to keep this coroutine's frame under ~1 KB (see below).
 boost::asio::awaitable<void> write_record(Broker& broker, std::shared_ptr<session::Connection> conn,
-                                          mqtt::Publish p, RecordKey key, std::uint64_t ticket) {
+                                          std::unique_ptr<mqtt::Publish> publish, RecordKey key, std::uint64_t ticket) {
+    auto& p = *publish;
     auto& st = conn->state();
     const auto& records = broker.records();
     bool declared = false;
@@ -245,7 +247,8 @@ boost::asio::awaitable<void> handle_publish(Broker& broker, const std::shared_pt
             conn->close(mqtt::ReasonCode::unspecified_error);
         };
         boost::asio::co_spawn(conn->stream().get_executor(),
-                              write_record(broker, conn, std::move(p), std::move(*record_key), ticket),
+                              write_record(broker, conn, std::make_unique<mqtt::Publish>(std::move(p)),
+                                           std::move(*record_key), ticket),
                               std::move(on_error));
         co_return;
     }
@@ -260,7 +263,9 @@ boost::asio::awaitable<void> handle_publish(Broker& broker, const std::shared_pt
     if (p.properties.message_expiry_interval)
         msg->expires_at = Clock::now() + std::chrono::seconds(*p.properties.message_expiry_interval);
     forward_properties(p.properties, *msg, st);
-    const mqtt::Publish header{{}, {}, p.qos, p.retain, p.dup, p.packet_id, {}};
+    // From here on `p` has no topic, payload or properties; its QoS and packet id are what
+    // the acknowledgement needs. (No copy of it: every local of a coroutine lives in its
+    // frame, and a frame over ~1 KB misses Asio's frame recycling.)
 
     // Back-pressure (DESIGN.md §6): a QoS 1/2 message whose connected subscriber has a
     // full queue waits here, so this publisher's socket is read no faster than its
@@ -290,7 +295,7 @@ boost::asio::awaitable<void> handle_publish(Broker& broker, const std::shared_pt
     if (msg->retain) broker.retained_store(msg);
     const auto delivered = Router::deliver(msg, std::move(targets));
     const auto rc = delivered == 0 && !p.retain ? mqtt::ReasonCode::no_matching_subscribers : mqtt::ReasonCode::success;
-    acknowledge(conn, header, mqtt::is_v5(st.version) ? rc : mqtt::ReasonCode::success);
+    acknowledge(conn, p, mqtt::is_v5(st.version) ? rc : mqtt::ReasonCode::success);
     co_return;
 }
 
