@@ -114,15 +114,21 @@ boost::asio::awaitable<void> write_record(Broker& broker, std::shared_ptr<sessio
         co_return;
     }
 
-    if (!format && !declared && encoding::looks_like_json(p.payload)) format = encoding::Format::json;  // rule 3
+    // Rule 3: no format given, so JSON if it parses. The payload is parsed once: the
+    // record is made from it, and only a failure asks whether it was JSON at all.
+    const bool detect = !format && !declared;
+    if (detect) format = encoding::Format::json;
     if (!format) {
         refuse(broker, conn, p, mqtt::ReasonCode::payload_format_invalid,
-               declared ? "content type " + declared_type + " is not JSON, CBOR or MessagePack"
-                        : "a record must be a map in JSON, CBOR or MessagePack (no content type, and not JSON)",
-               ticket);
+               fmt::format("content type {} is not JSON, CBOR or MessagePack", declared_type), ticket);
         co_return;
     }
     auto record = records.make_record(key, p.payload, *format);
+    if (!record && detect && !encoding::looks_like_json(p.payload)) {
+        refuse(broker, conn, p, mqtt::ReasonCode::payload_format_invalid,
+               "a record must be a map in JSON, CBOR or MessagePack (no content type, and not JSON)", ticket);
+        co_return;
+    }
     if (!record) {
         refuse(broker, conn, p, mqtt::ReasonCode::payload_format_invalid,
                std::string("payload is not a record in ") + std::string(encoding::name(*format)) + ": " +

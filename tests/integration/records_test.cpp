@@ -151,11 +151,20 @@ TEST_P(Records, RefusedWritesChangeNothing) {
     if (!v5()) GTEST_SKIP() << "3.1.1 has no PUBACK reason; covered by the v5 run";
     auto c = client("writer");
     put(*c, "Sensor/x", R"({"temp":5})");
+    // Each refusal says why: JSON that is not a map, no format and not JSON, a content type
+    // that is not a record format.
+    const auto reason = [](const mqtt::Puback& a) { return a.properties.reason_string.value_or(""); };
     auto bad = put(*c, "Sensor/x", "[1,2,3]");  // not a map
     EXPECT_EQ(bad.reason_code, ReasonCode::payload_format_invalid);
-    EXPECT_TRUE(bad.properties.reason_string.has_value());
+    EXPECT_NE(reason(bad).find("not a record in json"), std::string::npos) << reason(bad);
     bad = put(*c, "Sensor/x", "not json at all");
     EXPECT_EQ(bad.reason_code, ReasonCode::payload_format_invalid);
+    EXPECT_NE(reason(bad).find("not JSON"), std::string::npos) << reason(bad);
+    mqtt::Properties text;
+    text.content_type = "text/plain";
+    bad = put(*c, "Sensor/x", R"({"temp":6})", text);
+    EXPECT_EQ(bad.reason_code, ReasonCode::payload_format_invalid);
+    EXPECT_NE(reason(bad).find("content type text/plain"), std::string::npos) << reason(bad);
     bad = put(*c, "Sensor", R"({"temp":1})");  // no ID
     EXPECT_EQ(bad.reason_code, ReasonCode::topic_name_invalid);
     auto r = client("reader");
