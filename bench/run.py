@@ -219,6 +219,7 @@ def main():
     ap.add_argument("--json", default="", help="also write every raw result to this file")
     ap.add_argument("--threads", type=int, default=1, help="harperrt I/O threads (default 1)")
     ap.add_argument("--records", type=int, default=10_000_000, help="records of the opt-in records_10m scenario")
+    ap.add_argument("--mqtt", choices=["311", "5"], default="311", help="protocol version of every client (default 3.1.1)")
     a = ap.parse_args()
     rounds = a.rounds or (1 if a.quick else 3)
     time_limit = 30 if a.quick else 120
@@ -258,7 +259,8 @@ def main():
                 try:
                     results = []
                     for step in steps:
-                        res, ok = run_loadgen(build_dir, b, step, opts.get("time_limit", time_limit), lg_prefix)
+                        res, ok = run_loadgen(build_dir, b, step + ["--mqtt", a.mqtt], opts.get("time_limit", time_limit),
+                                              lg_prefix)
                         failed |= not ok
                         results.append(res)
                     results[0]["idle_rss_kib"] = b.idle_rss
@@ -285,7 +287,8 @@ def main():
             return f"{v:.3g}" if abs(v) < 100 else f"{v:,.0f}"
         return f"{v:,}"
 
-    print(f"\nharperrt vs mosquitto: median of {rounds}, broker on core 0, loadgen on core 1, 100-byte payloads")
+    print(f"\nharperrt vs mosquitto: median of {rounds}, broker on core 0, loadgen on core 1, 100-byte payloads,"
+          f" MQTT {'3.1.1' if a.mqtt == '311' else '5.0'}")
     print(f"{'scenario':22} {'metric':24} {'harperrt':>12} {'mosquitto':>12} {'ratio h/m':>10}  better")
     for name, metric, h, mq, ratio, better in rows:
         print(f"{name:22} {metric:24} {fmt(h):>12} {fmt(mq):>12} {fmt(ratio):>10}  {better}")
