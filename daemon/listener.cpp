@@ -67,6 +67,16 @@ std::string peer_address(const tcp::socket& socket) {
 
 namespace {
 
+// The executor of an accepted MQTT connection. With threads > 1 a strand of its own
+// (connection.hpp, design note 1). With one I/O thread every handler runs on that thread in
+// turn already, so the io_context's executor serializes a connection's handlers as well,
+// and a strand would only cost memory: its state and an executor too large for
+// any_io_executor's inline storage, about 180 bytes per idle connection.
+asio::any_io_executor connection_executor(broker::Broker& broker) {
+    if (broker.config().threads <= 1) return broker.io().get_executor();
+    return asio::make_strand(broker.io());
+}
+
 // The server side of a TLS handshake, bounded by tls_handshake_timeout(), then the
 // connection. Runs on the socket's strand; holds a pre-connection slot until then.
 asio::awaitable<void> run_tls_handshake(broker::Broker& broker, std::unique_ptr<net::TlsStream> stream,
@@ -100,10 +110,10 @@ asio::awaitable<void> run_tls_handshake(broker::Broker& broker, std::unique_ptr<
 
 asio::awaitable<void> accept_mqtt(tcp::acceptor& acceptor, broker::Broker& broker, ConnectionGate& gate,
                                   const TlsContextHolder* tls) {
-    auto& io = broker.io();
     for (;;) {
         boost::system::error_code ec;
-        tcp::socket socket = co_await acceptor.async_accept(asio::make_strand(io), asio::redirect_error(asio::use_awaitable, ec));
+        tcp::socket socket =
+            co_await acceptor.async_accept(connection_executor(broker), asio::redirect_error(asio::use_awaitable, ec));
         if (ec) {
             if (ec == asio::error::operation_aborted || !acceptor.is_open()) co_return;
             log::warn("accept: {}", ec.message());

@@ -92,7 +92,8 @@ private:
     std::atomic<std::uint32_t> pending_{0};
 };
 
-// Accepts until `acceptor` is closed. Each connection gets its own strand. With `tls`
+// Accepts until `acceptor` is closed. Each connection gets its own strand (with threads: 1,
+// the io_context's executor, which serializes its handlers as well). With `tls`
 // (securePort), each accepted socket passes the gate, then does its TLS handshake on its
 // own strand (so a slow client does not hold up accepting), bounded by
 // tls_handshake_timeout(); `tls` must outlive the loop.

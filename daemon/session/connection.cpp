@@ -28,6 +28,7 @@ constexpr std::size_t read_chunk = 16 * 1024;
 constexpr auto close_grace = 5s;  // how long a closing connection may take to flush
 constexpr std::size_t max_deferred = 1024;  // packets held behind a snapshot before reading pauses
 constexpr auto busy_gap = 2ms;  // reads closer than this keep the read buffer (design note 5)
+constexpr std::size_t small_write_buffer = 4096;  // an idle writer frees a buffer this small
 constexpr std::uint32_t max_connect_size = 1024 * 1024;  // largest packet read before CONNECT
 
 // Read buffers of read_chunk bytes, recycled per thread: a connection takes one when its
@@ -59,9 +60,14 @@ Connection::Connection(broker::Broker& broker, net::Stream stream)
       stream_(std::move(stream)),
       id_(g_next_id.fetch_add(1)),
       remote_(stream_.remote_endpoint()),
-      keep_alive_timer_(stream_.get_executor()),
-      changed_(stream_.get_executor()) {
-    changed_.expires_at(steady::time_point::max());
+      wheel_(keep_alive_wheel(broker.io())) {}
+
+asio::steady_timer& Connection::changed_timer() {
+    if (!changed_) {
+        changed_ = std::make_unique<asio::steady_timer>(stream_.get_executor());
+        changed_->expires_at(steady::time_point::max());
+    }
+    return *changed_;
 }
 
 void Connection::snapshot_finished() {
@@ -70,7 +76,7 @@ void Connection::snapshot_finished() {
         draining_ = true;
         asio::co_spawn(stream_.get_executor(), drain_deferred(), asio::detached);
     } else if (deferred_.empty()) {
-        changed_.cancel();
+        notify_changed();
     }
 }
 
@@ -85,13 +91,13 @@ asio::awaitable<void> Connection::drain_deferred() {
     draining_ = false;
     if (closing_.load()) deferred_.clear();
     // A SUBSCRIBE among them may have started a snapshot; its end drains the rest.
-    changed_.cancel();
+    notify_changed();
 }
 
 asio::awaitable<void> Connection::async_wait_snapshots() {
     while ((snapshots_running_ > 0 || draining_ || !deferred_.empty()) && !closing_.load()) {
         error_code ec;
-        co_await changed_.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+        co_await changed_timer().async_wait(asio::redirect_error(asio::use_awaitable, ec));
     }
 }
 
@@ -120,7 +126,7 @@ void Connection::complete_ordered(std::uint64_t ticket, std::optional<mqtt::Pack
         }
     }
     if (sent) wake_writer();
-    changed_.cancel();
+    notify_changed();
 }
 
 void Connection::send_ordered(const mqtt::Packet& ack) {
@@ -134,7 +140,7 @@ void Connection::send_ordered(const mqtt::Packet& ack) {
 asio::awaitable<void> Connection::async_wait_ordered(std::size_t max_pending) {
     while (ordered_.size() > max_pending && !closing_.load()) {
         error_code ec;
-        co_await changed_.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+        co_await changed_timer().async_wait(asio::redirect_error(asio::use_awaitable, ec));
     }
 }
 
@@ -153,11 +159,15 @@ asio::awaitable<void> Connection::async_wait_drained(std::size_t max_bytes, std:
         // The writer cancels changed_ after every write; nothing can run between the check
         // above and this wait (both on the strand), so no wake-up is missed.
         error_code ec;
-        co_await changed_.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+        co_await changed_timer().async_wait(asio::redirect_error(asio::use_awaitable, ec));
     }
 }
 
-Connection::~Connection() = default;
+Connection::~Connection() {
+    // First: waits for a keep_alive_due of this connection that runs on another thread
+    // (keep_alive.hpp, design note 3).
+    wheel_.cancel(*this);
+}
 
 void Connection::start() {
     auto self = shared_from_this();
@@ -196,7 +206,7 @@ void Connection::on_readable(error_code ec) {
 
 void Connection::finish_reading(bool clean) {
     if (!closing_.exchange(true)) wake_writer();
-    keep_alive_timer_.cancel();
+    watch_keep_alive();  // the close grace
     broker_.on_connection_closed(*this, !clean);
 }
 
@@ -286,7 +296,7 @@ void Connection::close(std::optional<mqtt::ReasonCode> reason, std::string reaso
     }
     wake_writer();
     auto self = shared_from_this();
-    asio::post(stream_.get_executor(), [self] { self->keep_alive_timer_.cancel(); });
+    asio::post(stream_.get_executor(), [self] { self->watch_keep_alive(); });  // the close grace
 }
 
 asio::awaitable<bool> Connection::handle_buffered(std::span<const std::byte> pending, std::size_t& consumed,
@@ -440,6 +450,9 @@ void Connection::write_next() {
         else std::swap(writing_buf_, out_);
     }
     if (empty) {
+        // Idle: a small buffer is not kept (most idle connections last wrote a CONNACK);
+        // a large one is, for the next burst of a busy connection.
+        if (writing_buf_.capacity() <= small_write_buffer) mqtt::Bytes().swap(writing_buf_);
         if (closing_.load()) finish_writing();
         return;
     }
@@ -464,7 +477,7 @@ void Connection::flush_now() {
     }
     acks_unflushed_ = 0;
     broker::Stats::add(broker_.stats().bytes_sent, written);
-    changed_.cancel();
+    notify_changed();
 }
 
 void Connection::on_written(error_code ec) {
@@ -475,7 +488,7 @@ void Connection::on_written(error_code ec) {
     }
     broker::Stats::add(broker_.stats().bytes_sent, writing_buf_.size());
     writing_buf_.clear();
-    changed_.cancel();
+    notify_changed();
     write_next();
 }
 
@@ -490,22 +503,46 @@ asio::awaitable<void> Connection::shut_down() {
     auto self = shared_from_this();
     co_await stream_.async_shutdown();
     stream_.close();
-    keep_alive_timer_.cancel();
-    changed_.cancel();
+    wheel_.cancel(*this);
+    notify_changed();
+}
+
+void Connection::rearm_keep_alive() {
+    // Posted, as a wake-up of the watchdog: the CONNECT's handler goes on undisturbed.
+    auto self = shared_from_this();
+    asio::post(stream_.get_executor(), [self] { self->watch_keep_alive(); });
+}
+
+void Connection::keep_alive_due() noexcept {
+    // Under the wheel's lock, on any thread (keep_alive.hpp): only hand over to the strand.
+    // `self` moves into the handler, so the last reference is never dropped here.
+    auto self = weak_from_this().lock();
+    if (!self) return;  // being destroyed: its destructor cancels
+    try {
+        const auto executor = stream_.get_executor();
+        asio::post(executor, [self = std::move(self)] { self->watch_keep_alive(); });
+    } catch (...) {
+        // Out of memory: the connection goes unwatched until its next wake-up.
+    }
 }
 
 void Connection::watch_keep_alive() {
-    // A chain of timer callbacks rather than a coroutine: nothing but the timer's wait is
-    // held per idle connection (design note 5). Each wake-up (expiry, or a cancel from
-    // rearm_keep_alive/close) re-reads the state and waits again.
-    auto self = shared_from_this();
+    // Each wake-up (a deadline passed, CONNECT, close) re-reads the state and schedules the
+    // next deadline: traffic does not touch the wheel, a deadline that has moved on since
+    // (last_read_ later) is simply scheduled again (keep_alive.hpp, design note 4).
+    if (writer_done_.load()) {
+        wheel_.cancel(*this);
+        return;
+    }
+    const auto now = steady::now();
     if (closing_.load()) {
-        if (writer_done_.load()) return;
         // Give the writer a moment to flush a closing connection, then cut it.
-        keep_alive_timer_.expires_after(close_grace);
-        keep_alive_timer_.async_wait([self](error_code) {
-            if (!self->writer_done_.load()) self->stream_.close();
-        });
+        if (grace_end_ == steady::time_point{}) grace_end_ = now + close_grace;
+        if (now >= grace_end_) {
+            stream_.close();  // ends the writer's write with an error: finish_writing follows
+            return;
+        }
+        wheel_.schedule(*this, grace_end_);
         return;
     }
     steady::time_point deadline = steady::time_point::max();
@@ -514,18 +551,21 @@ void Connection::watch_keep_alive() {
         deadline = started_ + broker_.config().mqtt.limits.connect_timeout;
     } else if (state_.keep_alive.count() > 0) {
         // 1.5 times the keep alive (v5 [MQTT-3.1.2-22], 3.1.1 [MQTT-3.1.2-24]), to the
-        // millisecond (whole seconds would make a 1 s keep alive a 1 s limit).
+        // millisecond (whole seconds would make a 1 s keep alive a 1 s limit); the wheel
+        // tells us up to one tick later, never earlier.
         deadline = last_read_ + std::chrono::milliseconds(state_.keep_alive) * 3 / 2;
+    } else {
+        wheel_.cancel(*this);  // keep alive 0: no limit (v5 [MQTT-3.1.2-22])
+        return;
     }
-    if (steady::now() >= deadline) {
+    if (now >= deadline) {
         log::debug("client {} ({}): {}", state_.client_id, remote_,
                    state_.connected ? "keep alive timeout" : "no CONNECT in time");
         close(mqtt::ReasonCode::keep_alive_timeout);
         watch_keep_alive();
         return;
     }
-    keep_alive_timer_.expires_at(deadline);
-    keep_alive_timer_.async_wait([self](error_code) { self->watch_keep_alive(); });
+    wheel_.schedule(*this, deadline);
 }
 
 }  // namespace harperrt::daemon::session

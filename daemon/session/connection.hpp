@@ -6,7 +6,10 @@
 //
 // Design notes
 //   1. The reader (a coroutine), the writer and the keep-alive watchdog (callbacks) run on
-//      the connection's strand.
+//      the connection's strand (with threads: 1, the io_context's executor, which
+//      serializes them as well: listener.cpp). The watchdog's deadlines sit on the
+//      io_context's KeepAliveWheel (keep_alive.hpp), which posts to the strand when one
+//      passes.
 //      Protocol state (the `ProtocolState` members) is strand-only. The output buffer and
 //      outbound topic aliases are guarded by out_mu_, because sessions deliver into it from
 //      publishers' threads.
@@ -30,8 +33,9 @@
 //      a new one when bytes arrive, which reads into a buffer from a per-thread pool and
 //      gives it back once every byte is consumed. Only a busy connection (reads less than
 //      2 ms apart) reads on with its buffer, until a read finds it idle again. The strand
-//      waits share one timer (`changed_`); deferred packets and ordered acks allocate
-//      their queues on first use.
+//      waits share one timer (`changed_`), created by the first wait; deferred packets,
+//      ordered acks and topic aliases allocate on first use. The keep-alive watchdog is a
+//      32-byte hook on a shared wheel, not a timer and a pending wait per connection.
 //   6. Early flush: the writer sends once per wake-up, after the reader has handled every
 //      packet it read. A client acking a QoS 1/2 window (a snapshot: 20 PUBLISHes out, 20
 //      PUBACKs back in one read) would then get the refilled window in one write at the
@@ -48,10 +52,12 @@
 //      it sends; a snapshot of 20k records: 9.1k -> 8.4k instructions per record.
 
 #include "daemon/broker/message.hpp"
+#include "daemon/session/keep_alive.hpp"
 
 #include "common/mqtt/codec.hpp"
 #include "common/net/stream.hpp"
 #include "common/util/lazy_deque.hpp"
+#include "common/util/lazy_map.hpp"
 
 #include <boost/asio/steady_timer.hpp>
 
@@ -91,12 +97,12 @@ struct ProtocolState {
     std::uint16_t client_topic_alias_maximum = 0;
     bool request_problem_information = true;
     std::uint32_t session_expiry_interval = 0;  // as asked in CONNECT (after capping)
-    std::unordered_map<std::uint16_t, std::string> inbound_aliases;  // topic aliases of the client
+    util::LazyMap<std::uint16_t, std::string> inbound_aliases;  // topic aliases of the client
     std::optional<encoding::Format> inbound_format;  // the connection's default inbound format (§4 rule 2)
     bool will_sent_or_cleared = false;
 };
 
-class Connection : public std::enable_shared_from_this<Connection> {
+class Connection final : public std::enable_shared_from_this<Connection>, private KeepAliveWheel::Entry {
 public:
     Connection(broker::Broker& broker, net::Stream stream);
     ~Connection();
@@ -149,7 +155,7 @@ public:
     boost::asio::awaitable<void> async_wait_ordered(std::size_t max_pending);
 
     // Re-reads the keep-alive settings after CONNECT. Strand-only.
-    void rearm_keep_alive() { keep_alive_timer_.cancel(); }
+    void rearm_keep_alive();
 
     // Fixes the protocol version (on CONNECT) and the limits of the client's side.
     void set_peer_limits(mqtt::Version version, std::uint32_t max_packet_size, std::uint16_t topic_alias_maximum);
@@ -181,9 +187,18 @@ private:
     boost::asio::awaitable<void> shut_down();
     mqtt::Bytes writing_buf_;  // strand-only; the bytes of the write in progress
     bool writing_ = false;     // strand-only
-    // Strand-only. Closes the connection when its CONNECT or keep alive is overdue; re-arms
-    // itself on every wake-up of keep_alive_timer_.
+    // Strand-only. Closes the connection when its CONNECT or keep alive is overdue, cuts a
+    // closing one after close_grace; otherwise schedules its next deadline on wheel_. Runs
+    // at start, when a deadline passes, after CONNECT and when closing.
     void watch_keep_alive();
+    // The wheel's call when the scheduled deadline has passed: posts watch_keep_alive.
+    void keep_alive_due() noexcept override;
+    // Wakes the strand's waiters (the ones on changed_).
+    void notify_changed() {
+        if (changed_) changed_->cancel();
+    }
+    // changed_, created on first use (by a waiter). Strand-only.
+    boost::asio::steady_timer& changed_timer();
     void wake_writer();
     // Requires out_mu_. Appends and enforces the output cap.
     void append_locked(const mqtt::Packet& packet);
@@ -197,11 +212,13 @@ private:
     std::atomic<encoding::Format> preferred_format_{encoding::Format::json};
     std::chrono::steady_clock::time_point last_read_;  // strand-only
     std::chrono::steady_clock::time_point started_;    // strand-only; for the CONNECT timeout
+    std::chrono::steady_clock::time_point grace_end_;  // strand-only; closing: cut at this time ({}: not yet set)
 
-    boost::asio::steady_timer keep_alive_timer_;
+    KeepAliveWheel& wheel_;
     // Never expires; cancelled to wake the strand's waiters (snapshots, drained output,
     // ordered acks) whenever something they wait for may have changed. Each rechecks.
-    boost::asio::steady_timer changed_;
+    // Created by the first wait (most connections never wait). Strand-only.
+    std::unique_ptr<boost::asio::steady_timer> changed_;
     int snapshots_running_ = 0;                // strand-only
     util::LazyDeque<mqtt::Packet> deferred_;         // strand-only; packets held behind a snapshot
     bool draining_ = false;                    // strand-only; deferred packets being handled
@@ -227,7 +244,7 @@ private:
     bool overflowed_ = false;                  // guarded by out_mu_
     std::uint32_t peer_max_packet_size_ = 268435455 + 5;  // guarded by out_mu_
     std::uint16_t peer_topic_alias_maximum_ = 0;          // guarded by out_mu_
-    std::unordered_map<std::string, std::uint16_t> outbound_aliases_;  // guarded by out_mu_
+    util::LazyMap<std::string, std::uint16_t> outbound_aliases_;  // guarded by out_mu_
 };
 
 }  // namespace harperrt::daemon::session
