@@ -18,10 +18,13 @@ void Session::deliver(const broker::MessagePtr& msg, mqtt::QoS qos, std::vector<
         if (from_snapshot) {
             // Looked up, not inserted: one entry per snapshot record would hold ~90 bytes
             // per record until the snapshot ends (90 MB for a million).
-            const auto seen = live_versions_.find(msg->topic);
-            if (seen != live_versions_.end() && seen->second >= msg->record->version) return;  // a live update overtook it
+            if (live_versions_) {
+                const auto seen = live_versions_->find(msg->topic);
+                if (seen != live_versions_->end() && seen->second >= msg->record->version) return;  // a live update overtook it
+            }
         } else {
-            auto& seen = live_versions_[msg->topic];
+            if (!live_versions_) live_versions_ = std::make_unique<std::map<std::string, std::uint64_t>>();
+            auto& seen = (*live_versions_)[msg->topic];
             seen = std::max(seen, msg->record->version);
         }
     }
@@ -58,7 +61,7 @@ PersistedSession Session::save() const {
     for (const auto& o : inflight_)
         if (o.state != State::done) out.inflight.push_back(convert(o));
     for (const auto& o : queue_) out.queue.push_back(convert(o));
-    out.inbound_qos2.assign(inbound_qos2_.begin(), inbound_qos2_.end());
+    if (inbound_qos2_) out.inbound_qos2.assign(inbound_qos2_->begin(), inbound_qos2_->end());
     return out;
 }
 
@@ -84,7 +87,8 @@ std::shared_ptr<Session> Session::restore(PersistedSession state, std::uint32_t 
     }
     for (auto& p : state.queue)
         if (p.msg) s->queue_.push_back(convert(p));
-    s->inbound_qos2_.insert(state.inbound_qos2.begin(), state.inbound_qos2.end());
+    if (!state.inbound_qos2.empty())
+        s->inbound_qos2_ = std::make_unique<std::set<std::uint16_t>>(state.inbound_qos2.begin(), state.inbound_qos2.end());
     return s;
 }
 
@@ -95,7 +99,7 @@ void Session::begin_snapshot() {
 
 void Session::end_snapshot() {
     std::scoped_lock lock(mu_);
-    if (--snapshots_open_ == 0) live_versions_.clear();
+    if (--snapshots_open_ == 0) live_versions_.reset();
 }
 
 void Session::attach(const std::shared_ptr<Connection>& conn, std::uint16_t inflight_limit) {
@@ -165,17 +169,18 @@ bool Session::on_pubcomp(std::uint16_t packet_id) {
 
 bool Session::inbound_qos2_begin(std::uint16_t packet_id) {
     std::scoped_lock lock(mu_);
-    return inbound_qos2_.insert(packet_id).second;
+    if (!inbound_qos2_) inbound_qos2_ = std::make_unique<std::set<std::uint16_t>>();
+    return inbound_qos2_->insert(packet_id).second;
 }
 
 bool Session::inbound_qos2_release(std::uint16_t packet_id) {
     std::scoped_lock lock(mu_);
-    return inbound_qos2_.erase(packet_id) > 0;
+    return inbound_qos2_ && inbound_qos2_->erase(packet_id) > 0;
 }
 
 std::size_t Session::inbound_qos2_count() const {
     std::scoped_lock lock(mu_);
-    return inbound_qos2_.size();
+    return inbound_qos2_ ? inbound_qos2_->size() : 0;
 }
 
 bool Session::add_subscription(const std::string& filter, SubscriptionInfo info) {
@@ -200,7 +205,7 @@ void Session::clear() {
     queue_.clear();
     inflight_.clear();
     inflight_count_ = 0;
-    inbound_qos2_.clear();
+    inbound_qos2_.reset();
     notify_room_locked();
 }
 

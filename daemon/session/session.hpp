@@ -197,10 +197,12 @@ private:
     util::LazyDeque<Outbound> queue_;         // guarded by mu_
     std::uint64_t next_seq_ = 0;              // guarded by mu_
     std::uint64_t dropped_unreported_ = 0;    // guarded by mu_
-    std::set<std::uint16_t> inbound_qos2_;    // guarded by mu_
+    // Allocated on first use (most sessions never see a QoS 2 publish or a snapshot that
+    // overlaps live updates; an empty std::set or std::map is 48 bytes).
+    std::unique_ptr<std::set<std::uint16_t>> inbound_qos2_;  // guarded by mu_
     std::map<std::string, SubscriptionInfo> subscriptions_;  // guarded by mu_
     int snapshots_open_ = 0;                                 // guarded by mu_
-    std::map<std::string, std::uint64_t> live_versions_;    // guarded by mu_; topic -> version
+    std::unique_ptr<std::map<std::string, std::uint64_t>> live_versions_;  // guarded by mu_; topic -> version
     std::vector<std::function<void()>> room_waiters_;       // guarded by mu_
 };
 
