@@ -45,6 +45,8 @@
 //      the writer's write is outstanding): the client reads and acks the first part while
 //      the rest is handled. Measured (bench/README.md): a 100k snapshot 195k -> ~280k msg/s;
 //      a write after every ack was slower than none (each small write wakes the client).
+//      Every 4 acks rather than 8 once acks cost less (design note 7): alternating A/B,
+//      253k-339k -> 349k-379k msg/s; every 2 was slower again (260k-319k).
 //   7. Bare acks: a four-byte PUBACK, PUBREC or PUBCOMP at the front of the read buffer is
 //      handled by the reader itself (broker::dispatch_bare_ack), not decoded into a
 //      1.2 KB Packet in handle_buffered's coroutine frame, whose allocation is too large
@@ -180,7 +182,7 @@ private:
     // Strand-only. Writes what is queued now, from the reader, when the writer has no write
     // outstanding (design note 6; TCP only).
     void flush_now();
-    static constexpr std::size_t early_flush_acks = 8;
+    static constexpr std::size_t early_flush_acks = 4;
     std::size_t acks_unflushed_ = 0;  // strand-only; acks handled since the last write
     void on_written(boost::system::error_code ec);
     void finish_writing();
