@@ -116,8 +116,22 @@ IndexValue Statement::column_value(int col) const {
 
 // --- Connection -----------------------------------------------------------------------
 
+namespace {
+// Before SQLite's first use: no memory statistics (nothing reads them), which Debian's
+// build keeps by default at the price of a global mutex around every SQLite allocation.
+// Harmless if SQLite was initialised already (then the call is refused and nothing changes).
+void configure_sqlite_once() {
+    static const bool done = [] {
+        (void)sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+        return true;
+    }();
+    (void)done;
+}
+}  // namespace
+
 Result<std::unique_ptr<Connection>> Connection::open(const std::filesystem::path& path, Mode mode,
                                                      std::chrono::milliseconds busy_timeout) {
+    configure_sqlite_once();
     const int flags = SQLITE_OPEN_NOMUTEX |
                       (mode == Mode::read_write ? SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE
                                                 : SQLITE_OPEN_READONLY);
