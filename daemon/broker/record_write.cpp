@@ -29,7 +29,6 @@ boost::asio::awaitable<Result<store::Record>> async_put_record(Broker& broker, R
     const auto& records = broker.records();
     auto data = records.encode_for_store(*value);
     auto index = records.index_values(key, *value);
-    // (Named, not a temporary inside co_await: gcc 12 destroys such temporaries twice.)
     auto start = [&broker, key, value, origin, data = std::move(data),
                   index = std::move(index)](store::Completion<store::Record> resume) mutable {
         broker.records().store().put(key, std::move(data), std::move(index),
@@ -43,7 +42,9 @@ boost::asio::awaitable<Result<store::Record>> async_put_record(Broker& broker, R
                                          resume(std::move(r));
                                      });
     };
-    co_return co_await async_complete<store::Record>(std::move(start));
+    // Not a coroutine: the operation's own awaitable is returned, so a put has no frame
+    // of this function (it held copies of everything `start` holds).
+    return async_complete<store::Record>(std::move(start));
 }
 
 boost::asio::awaitable<Result<store::Removed>> async_remove_record(Broker& broker, RecordKey key,
@@ -59,7 +60,7 @@ boost::asio::awaitable<Result<store::Removed>> async_remove_record(Broker& broke
             resume(std::move(r));
         });
     };
-    co_return co_await async_complete<store::Removed>(std::move(start));
+    return async_complete<store::Removed>(std::move(start));
 }
 
 }  // namespace harperrt::daemon::broker
