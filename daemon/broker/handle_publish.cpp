@@ -67,14 +67,13 @@ void refuse(Broker& broker, const std::shared_ptr<session::Connection>& conn, co
     acknowledge(conn, p, mqtt::ReasonCode::success, {}, ticket);
 }
 
-// Copies what a delivery forwards from the publisher (v5 §3.3.2.3) into `msg`.
-void forward_properties(mqtt::Properties& props, Message& msg, const session::ProtocolState& st) {
-    msg.origin = st.client_id;
-    msg.properties.payload_format_indicator = props.payload_format_indicator;
-    msg.properties.content_type = std::move(props.content_type);
-    msg.properties.response_topic = std::move(props.response_topic);
-    msg.properties.correlation_data = std::move(props.correlation_data);
-    msg.properties.user_properties = std::move(props.user_properties);
+// Moves what a delivery forwards from the publisher (v5 §3.3.2.3) from `props` to `to`.
+void forward_properties(mqtt::Properties& props, mqtt::Properties& to) {
+    to.payload_format_indicator = props.payload_format_indicator;
+    to.content_type = std::move(props.content_type);
+    to.response_topic = std::move(props.response_topic);
+    to.correlation_data = std::move(props.correlation_data);
+    to.user_properties = std::move(props.user_properties);
 }
 
 // The inbound format of a PUBLISH (DESIGN.md §4): its v5 content type, else the
@@ -86,57 +85,68 @@ std::optional<encoding::Format> inbound_format(const mqtt::Publish& p, const ses
     return st.inbound_format;
 }
 
-// A retained PUBLISH to Table/ID: the record is written (group commit, durable under
-// storage.sync), routed to subscribers in commit order from the store's completion, and
-// only then acknowledged (DESIGN.md §3), into the place `ticket` reserved. Runs as a
-// coroutine of its own on the connection's strand, so the reader goes on meanwhile; puts
-// reach the store in the order they were spawned (posts to a strand run in order).
-// `publish` is behind a pointer to keep this coroutine's frame under ~1 KB (see below).
-boost::asio::awaitable<void> write_record(Broker& broker, std::shared_ptr<session::Connection> conn,
-                                          std::unique_ptr<mqtt::Publish> publish, RecordKey key, std::uint64_t ticket) {
-    auto& p = *publish;
-    auto& st = conn->state();
-    const auto& records = broker.records();
+// The record a retained PUBLISH to `key` writes (DESIGN.md §4 for its format), or null
+// when it is refused (then answered here, into the place `ticket` reserved).
+std::shared_ptr<const encoding::Value> record_to_write(Broker& broker, const std::shared_ptr<session::Connection>& conn,
+                                                       const mqtt::Publish& p, const RecordKey& key,
+                                                       std::uint64_t ticket) {
     bool declared = false;
-    auto format = inbound_format(p, st, declared);
-    const std::string declared_type = p.properties.content_type.value_or("");
-    auto fields = std::make_shared<Message>();  // what the delivery forwards from this publish
-    forward_properties(p.properties, *fields, st);
-    auto origin = std::make_shared<WriteOrigin>();
-    origin->client_id = fields->origin;
-    origin->properties = std::move(fields->properties);
-    origin->qos = p.qos;
-
-    if (p.payload.empty()) {  // an empty retained publish deletes the record
-        auto removed = co_await async_remove_record(broker, key, std::move(origin));
-        if (!removed) refuse(broker, conn, p, to_reason_code(removed.error()), "store: " + removed.error().message(), ticket);
-        else acknowledge(conn, p, mqtt::ReasonCode::success, {}, ticket);
-        co_return;
-    }
-
+    auto format = inbound_format(p, conn->state(), declared);
     // Rule 3: no format given, so JSON if it parses. The payload is parsed once: the
     // record is made from it, and only a failure asks whether it was JSON at all.
     const bool detect = !format && !declared;
     if (detect) format = encoding::Format::json;
     if (!format) {
         refuse(broker, conn, p, mqtt::ReasonCode::payload_format_invalid,
-               fmt::format("content type {} is not JSON, CBOR or MessagePack", declared_type), ticket);
-        co_return;
+               fmt::format("content type {} is not JSON, CBOR or MessagePack", p.properties.content_type.value_or("")),
+               ticket);
+        return nullptr;
     }
-    auto record = records.make_record(key, p.payload, *format);
+    auto record = broker.records().make_record(key, p.payload, *format);
     if (!record && detect && !encoding::looks_like_json(p.payload)) {
         refuse(broker, conn, p, mqtt::ReasonCode::payload_format_invalid,
                "a record must be a map in JSON, CBOR or MessagePack (no content type, and not JSON)", ticket);
-        co_return;
+        return nullptr;
     }
     if (!record) {
         refuse(broker, conn, p, mqtt::ReasonCode::payload_format_invalid,
-               std::string("payload is not a record in ") + std::string(encoding::name(*format)) + ": " +
-                   record.error().message(),
+               fmt::format("payload is not a record in {}: {}", encoding::name(*format), record.error().message()),
                ticket);
+        return nullptr;
+    }
+    return std::make_shared<const encoding::Value>(std::move(*record));
+}
+
+// What the delivery of a write forwards from its PUBLISH (whose properties it takes).
+std::shared_ptr<const WriteOrigin> origin_of(mqtt::Publish& p, const session::ProtocolState& st) {
+    auto origin = std::make_shared<WriteOrigin>();
+    origin->client_id = st.client_id;
+    forward_properties(p.properties, origin->properties);
+    origin->qos = p.qos;
+    return origin;
+}
+
+// A retained PUBLISH to Table/ID: the record is written (group commit, durable under
+// storage.sync), routed to subscribers in commit order from the store's completion, and
+// only then acknowledged (DESIGN.md §3), into the place `ticket` reserved. Runs as a
+// coroutine of its own on the connection's strand, so the reader goes on meanwhile; puts
+// reach the store in the order they were spawned (posts to a strand run in order).
+// Everything that does not wait is in plain functions, and `publish` is behind a pointer:
+// every local of a coroutine lives in its frame, and a frame over ~1 KB misses Asio's
+// frame recycling.
+boost::asio::awaitable<void> write_record(Broker& broker, std::shared_ptr<session::Connection> conn,
+                                          std::unique_ptr<mqtt::Publish> publish, RecordKey key, std::uint64_t ticket) {
+    auto& p = *publish;
+    if (p.payload.empty()) {  // an empty retained publish deletes the record
+        auto origin = origin_of(p, conn->state());
+        auto removed = co_await async_remove_record(broker, key, std::move(origin));
+        if (!removed) refuse(broker, conn, p, to_reason_code(removed.error()), "store: " + removed.error().message(), ticket);
+        else acknowledge(conn, p, mqtt::ReasonCode::success, {}, ticket);
         co_return;
     }
-    auto value = std::make_shared<const encoding::Value>(std::move(*record));
+    auto value = record_to_write(broker, conn, p, key, ticket);
+    if (!value) co_return;
+    auto origin = origin_of(p, conn->state());
     auto put = co_await async_put_record(broker, key, std::move(value), std::move(origin));
     if (!put) refuse(broker, conn, p, to_reason_code(put.error()), "store: " + put.error().message(), ticket);
     else acknowledge(conn, p, mqtt::ReasonCode::success, {}, ticket);
@@ -268,7 +278,8 @@ boost::asio::awaitable<void> handle_publish(Broker& broker, const std::shared_pt
     msg->retain = p.retain;
     if (p.properties.message_expiry_interval)
         msg->expires_at = Clock::now() + std::chrono::seconds(*p.properties.message_expiry_interval);
-    forward_properties(p.properties, *msg, st);
+    msg->origin = st.client_id;
+    forward_properties(p.properties, msg->properties);
     // From here on `p` has no topic, payload or properties; its QoS and packet id are what
     // the acknowledgement needs. (No copy of it: every local of a coroutine lives in its
     // frame, and a frame over ~1 KB misses Asio's frame recycling.)
