@@ -164,6 +164,27 @@ TEST_P(BrokerTest, PacketIdsWrapAroundWithoutReusingOneInFlight) {
     EXPECT_EQ(sub->receive_publish().payload, "after");
 }
 
+// Four-byte acks take a shortcut past the decoder (connection.hpp, design note 7); the
+// rules still hold: an ack of an unknown id is ignored, packet id 0 and reserved flag
+// bits are protocol errors that end the connection.
+TEST_P(BrokerTest, ShortAcksFollowTheRules) {
+    const auto raw = [](std::initializer_list<unsigned> bytes) {
+        mqtt::Bytes out;
+        for (auto b : bytes) out.push_back(static_cast<std::byte>(b));
+        return out;
+    };
+    auto unknown = client("unknown");
+    unknown->send_raw(raw({0x40, 0x02, 0x12, 0x34, 0x70, 0x02, 0x12, 0x35}));  // PUBACK, PUBCOMP of nothing
+    unknown->send(mqtt::Pingreq{});
+    unknown->expect<mqtt::Pingresp>();  // still connected, nothing else sent
+    auto zero = client("zero");
+    zero->send_raw(raw({0x40, 0x02, 0x00, 0x00}));  // PUBACK with packet id 0 [MQTT-2.2.1-3]
+    EXPECT_TRUE(zero->wait_closed());
+    auto flags = client("flags");
+    flags->send_raw(raw({0x41, 0x02, 0x00, 0x01}));  // PUBACK with a reserved flag bit [MQTT-2.2.2-2]
+    EXPECT_TRUE(flags->wait_closed());
+}
+
 TEST_P(BrokerTest, RetainedMessageIsDeliveredOnSubscribeWithRetainFlag) {
     auto pub = client("pub");
     pub->publish("r/1", "kept", QoS::at_least_once, true);
