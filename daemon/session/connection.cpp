@@ -74,7 +74,9 @@ void Connection::snapshot_finished() {
     if (--snapshots_running_ > 0) return;
     if (!deferred_.empty() && !draining_) {
         draining_ = true;
-        asio::co_spawn(stream_.get_executor(), drain_deferred(), asio::detached);
+        // The coroutine runs later: it must hold the connection from the start.
+        asio::co_spawn(stream_.get_executor(), [self = shared_from_this()] { return self->drain_deferred(); },
+                       asio::detached);
     } else if (deferred_.empty()) {
         notify_changed();
     }
