@@ -43,7 +43,9 @@ tcp::socket& lowest(T& s) {
 
 Stream wrap(std::unique_ptr<Stream::Impl> impl) {
     error_code ignored;
-    lowest_socket(*impl).set_option(tcp::no_delay(true), ignored);
+    auto& sock = lowest_socket(*impl);
+    sock.set_option(tcp::no_delay(true), ignored);
+    impl->v6 = sock.local_endpoint(ignored).protocol() == tcp::v6();
     return Stream(std::move(impl));
 }
 
@@ -113,6 +115,18 @@ asio::awaitable<bool> Stream::async_wait_readable(error_code& ec) {
 
 void Stream::async_wait_readable(std::function<void(error_code)> handler) {
     std::get<0>(impl_->s).async_wait(tcp::socket::wait_read, std::move(handler));
+}
+
+int Stream::release_tcp(error_code& ec) {
+    if (impl_->s.index() != 0 || impl_->closed) {
+        ec = asio::error::operation_not_supported;
+        return -1;
+    }
+    return at<0>(*impl_).release(ec);
+}
+
+void Stream::adopt_tcp(int fd, error_code& ec) {
+    at<0>(*impl_).assign(impl_->v6 ? tcp::v6() : tcp::v4(), fd, ec);
 }
 
 asio::awaitable<void> Stream::async_write(std::span<const asio::const_buffer> bufs, error_code& ec) {

@@ -53,6 +53,15 @@ public:
     // frame is held while waiting. `handler` runs on the stream's executor.
     void async_wait_readable(std::function<void(error_code)> handler);
 
+    // TCP: takes the socket out of Asio (its reactor forgets it) and returns its descriptor,
+    // which the caller watches itself and gives back with adopt_tcp() (daemon/session/
+    // parking.hpp: an idle connection need not hold Asio's ~300 bytes per socket). Nothing
+    // may be outstanding on the stream. -1 and `ec` set for other transports.
+    int release_tcp(error_code& ec);
+    // Takes back the descriptor release_tcp() returned. On failure (`ec` set) the caller
+    // still owns it.
+    void adopt_tcp(int fd, error_code& ec);
+
     // Writes every byte of `bufs` (one gather write on TCP); sets `ec` on failure.
     asio::awaitable<void> async_write(std::span<const asio::const_buffer> bufs, error_code& ec);
 

@@ -26,6 +26,7 @@ struct Stream::Impl {
     std::variant<tcp::socket, std::unique_ptr<TlsStream>, std::unique_ptr<WsStream>, std::unique_ptr<WssStream>> s;
     std::unique_ptr<UpgradeInfo> upgrade;  // WebSocket transports only
     bool closed = false;
+    bool v6 = false;  // the socket's protocol, to take a released descriptor back
 
     template <class S>
     explicit Impl(S&& stream) : s(std::forward<S>(stream)) {}

@@ -11,7 +11,11 @@
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include <algorithm>
+#include <cerrno>
 #include <cstring>
 #include <exception>
 #include <vector>
@@ -60,7 +64,8 @@ Connection::Connection(broker::Broker& broker, net::Stream stream)
       stream_(std::move(stream)),
       id_(g_next_id.fetch_add(1)),
       remote_(stream_.remote_endpoint()),
-      wheel_(keep_alive_wheel(broker.io())) {}
+      wheel_(keep_alive_wheel(broker.io())),
+      parking_(parking(broker.io())) {}
 
 asio::steady_timer& Connection::changed_timer() {
     if (!changed_) {
@@ -174,6 +179,15 @@ Connection::~Connection() {
 void Connection::start() {
     auto self = shared_from_this();
     started_ = last_read_ = steady::now();
+    if (stream_.transport() == net::Transport::tcp) {
+        // No reader before the CONNECT's bytes arrive (design note 5): a readiness wait, not
+        // a coroutine frame, for every connection of a burst of accepts.
+        asio::post(stream_.get_executor(), [self] {
+            self->watch_keep_alive();
+            self->stream_.async_wait_readable([self](error_code e) { self->on_readable(e); });
+        });
+        return;
+    }
     asio::co_spawn(stream_.get_executor(), [self] { return self->read_loop(false); }, crash_handler());
     asio::post(stream_.get_executor(), [self] { self->watch_keep_alive(); });
 }
@@ -187,7 +201,7 @@ std::function<void(std::exception_ptr)> Connection::crash_handler() {
             log::error("connection {} ({}): internal error: {}", self->remote_, self->state_.client_id, ex.what());
         }
         self->close(mqtt::ReasonCode::unspecified_error);
-        self->stream_.close();
+        self->close_stream();
     };
 }
 
@@ -204,6 +218,86 @@ void Connection::on_readable(error_code ec) {
     }
     auto self = shared_from_this();
     asio::co_spawn(stream_.get_executor(), [self] { return self->read_loop(true); }, crash_handler());
+}
+
+void Connection::wait_readable() {
+    auto self = shared_from_this();
+    error_code ec;
+    // Not while the writer's write is outstanding: taking the socket out of Asio would
+    // cancel it. The connection parks when it next idles.
+    const int fd = writing_ ? -1 : stream_.release_tcp(ec);
+    if (fd >= 0) {
+        // Parked: the lot keeps this connection alive (as the readiness wait did).
+        if (const auto slot = parking_.park(std::shared_ptr<Parking::Owner>(self, static_cast<Parking::Owner*>(this)), fd)) {
+            parked_fd_ = fd;
+            parked_slot_ = *slot;
+            return;
+        }
+        stream_.adopt_tcp(fd, ec);
+        if (ec) {
+            ::close(fd);
+            log::debug("client {} ({}): {}", state_.client_id, remote_, ec.message());
+            asio::post(stream_.get_executor(), [self, ec] { self->on_readable(ec); });
+            return;
+        }
+    }
+    stream_.async_wait_readable([self](error_code e) { self->on_readable(e); });
+}
+
+void Connection::unpark(bool wait) {
+    if (parked_fd_ < 0) return;
+    const int fd = std::exchange(parked_fd_, -1);
+    if (!parking_.unpark(parked_slot_)) return;  // the lot has shut down (and closed it)
+    error_code ec;
+    stream_.adopt_tcp(fd, ec);
+    auto self = shared_from_this();
+    if (ec) {
+        // Asio cannot watch it: the reader's end, as if the socket had failed (a reader
+        // started instead of the wait fails on the closed stream the same way).
+        ::close(fd);
+        log::debug("client {} ({}): {}", state_.client_id, remote_, ec.message());
+        if (wait) asio::post(stream_.get_executor(), [self, ec] { self->on_readable(ec); });
+        return;
+    }
+    if (wait) stream_.async_wait_readable([self](error_code e) { self->on_readable(e); });
+}
+
+void Connection::parked_ready() noexcept {
+    // Any thread, from the lot: only hand over to the strand. The lot holds a reference.
+    auto self = weak_from_this().lock();
+    if (!self) return;
+    try {
+        const auto executor = stream_.get_executor();
+        asio::post(executor, [self = std::move(self)] {
+            if (self->parked_fd_ < 0) return;  // unparked since (parking.hpp, design note 3)
+            self->unpark(false);
+            asio::co_spawn(self->stream_.get_executor(), [self] { return self->read_loop(true); }, self->crash_handler());
+        });
+    } catch (...) {
+        // Out of memory: the connection stays parked until its keep alive closes it.
+    }
+}
+
+bool Connection::write_parked(error_code& ec) {
+    std::size_t done = 0;
+    while (done < writing_buf_.size()) {
+        const auto n = ::send(parked_fd_, writing_buf_.data() + done, writing_buf_.size() - done,
+                              MSG_DONTWAIT | MSG_NOSIGNAL);
+        if (n < 0) {
+            if (errno == EINTR) continue;
+            if (errno != EAGAIN && errno != EWOULDBLOCK) ec = error_code(errno, boost::system::system_category());
+            break;
+        }
+        done += static_cast<std::size_t>(n);
+    }
+    broker::Stats::add(broker_.stats().bytes_sent, done);
+    writing_buf_.erase(writing_buf_.begin(), writing_buf_.begin() + static_cast<std::ptrdiff_t>(done));
+    return writing_buf_.empty();
+}
+
+void Connection::close_stream() {
+    unpark(true);  // a parked descriptor is the lot's until taken back
+    stream_.close();
 }
 
 void Connection::finish_reading(bool clean) {
@@ -268,7 +362,7 @@ bool Connection::send_publish(mqtt::Publish& publish) {
         auto self = shared_from_this();
         asio::post(stream_.get_executor(), [self] {
             self->closing_.store(true);
-            self->stream_.close();
+            self->close_stream();
         });
         return true;
     }
@@ -402,7 +496,7 @@ asio::awaitable<void> Connection::read_loop(bool readable) {
                 // through the reactor, which a window of 20 QoS 1 messages (a snapshot)
                 // feels.
                 if (rx) give_back_buffer(std::move(rx), capacity);
-                stream_.async_wait_readable([self](error_code e) { self->on_readable(e); });
+                wait_readable();
                 co_return;
             }
         } else if (begin > 0) {  // compact
@@ -443,20 +537,36 @@ asio::awaitable<void> Connection::read_loop(bool readable) {
 void Connection::write_next() {
     // The writer: callbacks rather than a coroutine, so an idle connection holds nothing
     // for it. One write at a time; its completion looks for more (design note 5).
-    if (writing_ || writer_done_.load()) return;
-    bool empty = false;
-    {
-        std::scoped_lock lock(out_mu_);
-        empty = out_.empty();
-        if (empty) wake_pending_.store(false);
-        else std::swap(writing_buf_, out_);
-    }
-    if (empty) {
-        // Idle: a small buffer is not kept (most idle connections last wrote a CONNACK);
-        // a large one is, for the next burst of a busy connection.
-        if (writing_buf_.capacity() <= small_write_buffer) mqtt::Bytes().swap(writing_buf_);
-        if (closing_.load()) finish_writing();
-        return;
+    for (;;) {
+        if (writing_ || writer_done_.load()) return;
+        bool empty = false;
+        {
+            std::scoped_lock lock(out_mu_);
+            empty = out_.empty();
+            if (empty) wake_pending_.store(false);
+            else std::swap(writing_buf_, out_);
+        }
+        if (empty) {
+            // Idle: a small buffer is not kept (most idle connections last wrote a CONNACK);
+            // a large one is, for the next burst of a busy connection.
+            if (writing_buf_.capacity() <= small_write_buffer) mqtt::Bytes().swap(writing_buf_);
+            if (closing_.load()) finish_writing();
+            return;
+        }
+        if (parked_fd_ < 0) break;
+        // Parked (design note 8): straight to the socket while it takes every byte.
+        acks_unflushed_ = 0;
+        error_code ec;
+        if (write_parked(ec)) {
+            notify_changed();
+            continue;
+        }
+        unpark(true);  // the rest, or the error, goes through Asio
+        if (ec) {
+            on_written(ec);
+            return;
+        }
+        break;
     }
     writing_ = true;
     acks_unflushed_ = 0;
@@ -503,6 +613,7 @@ void Connection::finish_writing() {
 
 asio::awaitable<void> Connection::shut_down() {
     auto self = shared_from_this();
+    unpark(true);
     co_await stream_.async_shutdown();
     stream_.close();
     wheel_.cancel(*this);
@@ -541,7 +652,7 @@ void Connection::watch_keep_alive() {
         // Give the writer a moment to flush a closing connection, then cut it.
         if (grace_end_ == steady::time_point{}) grace_end_ = now + close_grace;
         if (now >= grace_end_) {
-            stream_.close();  // ends the writer's write with an error: finish_writing follows
+            close_stream();  // ends the writer's write with an error: finish_writing follows
             return;
         }
         wheel_.schedule(*this, grace_end_);

@@ -52,9 +52,23 @@
 //      1.2 KB Packet in handle_buffered's coroutine frame, whose allocation is too large
 //      for Asio's frame recycling. A subscriber's acks of a QoS 1/2 stream are nearly all
 //      it sends; a snapshot of 20k records: 9.1k -> 8.4k instructions per record.
+//   8. Parking (TCP): an idle reader does not leave a readiness wait with Asio (which
+//      keeps ~300 bytes per socket it watches) but hands the descriptor to the
+//      io_context's Parking lot (parking.hpp), one epoll set of our own. A parked
+//      connection writes straight to its descriptor (a CONNACK, a PINGRESP, a delivery
+//      now and then) while the socket takes every byte; a write that would block, the
+//      close path (shut_down, close_stream) and the lot's parked_ready (bytes or end of
+//      stream arrived) take the socket back into Asio first, so everything else sees an
+//      ordinary socket. A reader that idles while the writer's write is outstanding
+//      waits with Asio (taking the socket out would cancel the write) and parks the next
+//      time. The reader exists in exactly one form at a time: a running read_loop, Asio's
+//      readiness wait, or the parked descriptor; each ends in finish_reading once.
+
+#pragma once
 
 #include "daemon/broker/message.hpp"
 #include "daemon/session/keep_alive.hpp"
+#include "daemon/session/parking.hpp"
 
 #include "common/mqtt/codec.hpp"
 #include "common/net/stream.hpp"
@@ -104,7 +118,9 @@ struct ProtocolState {
     bool will_sent_or_cleared = false;
 };
 
-class Connection final : public std::enable_shared_from_this<Connection>, private KeepAliveWheel::Entry {
+class Connection final : public std::enable_shared_from_this<Connection>,
+                         private KeepAliveWheel::Entry,
+                         private Parking::Owner {
 public:
     Connection(broker::Broker& broker, net::Stream stream);
     ~Connection();
@@ -170,6 +186,19 @@ private:
     void on_readable(boost::system::error_code ec);
     // The reader's end: marks the connection closing and tells the broker (once).
     void finish_reading(bool clean);
+    // Strand-only, TCP. The idle reader's wait for bytes: parked (design note 8), or Asio's
+    // readiness wait while a write is outstanding or when the lot refuses the socket.
+    void wait_readable();
+    // Strand-only. Takes a parked socket back into Asio; with `wait`, Asio's readiness wait
+    // (on_readable) takes over from the lot. Nothing when not parked.
+    void unpark(bool wait);
+    // The lot's call when the parked socket is readable (any thread): posts the reader.
+    void parked_ready() noexcept override;
+    // Strand-only. Writes what a parked socket takes now, without Asio; true when all of
+    // writing_buf_ went (design note 8).
+    bool write_parked(boost::system::error_code& ec);
+    // Strand-only. Closes the stream (unparked first: a parked descriptor is the lot's).
+    void close_stream();
     // Logs and closes when a coroutine of the connection throws.
     std::function<void(std::exception_ptr)> crash_handler();
     // Handles the complete packets at the start of `pending`, in order; adds the bytes used
@@ -217,6 +246,9 @@ private:
     std::chrono::steady_clock::time_point grace_end_;  // strand-only; closing: cut at this time ({}: not yet set)
 
     KeepAliveWheel& wheel_;
+    Parking& parking_;
+    int parked_fd_ = -1;              // strand-only; the descriptor while parked, else -1
+    std::uint32_t parked_slot_ = 0;   // strand-only; its slot in parking_
     // Never expires; cancelled to wake the strand's waiters (snapshots, drained output,
     // ordered acks) whenever something they wait for may have changed. Each rechecks.
     // Created by the first wait (most connections never wait). Strand-only.
