@@ -30,6 +30,14 @@ void after(asio::io_context& io, std::chrono::seconds delay, F fn) {
         if (!ec) fn();
     });
 }
+
+// Whether a client's `owner` was assigned and not reset since: true for a connection that
+// went away without closing as the owner (expired, but it still shares ownership of its
+// control block), false for an empty weak_ptr (owner_before orders by control block).
+bool has_owner(const std::weak_ptr<session::Connection>& owner) {
+    const std::weak_ptr<session::Connection> none;
+    return owner.owner_before(none) || none.owner_before(owner);
+}
 }  // namespace
 
 Broker::Broker(const config::Config& config, asio::io_context& io, store::Store& store)
@@ -120,17 +128,16 @@ std::pair<std::shared_ptr<session::Session>, bool> Broker::open_session(
     bool present = false;
     {
         std::scoped_lock lock(mu_);
-        auto& owner = owners_[client_id];
-        previous = owner.lock();
-        owner = conn;
-        auto& slot = sessions_[client_id];
-        if (slot && clean_start) {
-            discarded = std::move(slot);
-            slot.reset();
-        }
-        present = slot != nullptr;
-        if (!slot) slot = std::make_shared<session::Session>(client_id, config_.mqtt.limits.max_queued_messages);
-        session = slot;
+        auto& client = clients_[client_id];
+        previous = client.owner.lock();
+        client.owner = conn;
+        const bool had_session = client.session != nullptr;
+        if (client.session && clean_start) discarded = std::move(client.session);  // leaves it null
+        present = client.session != nullptr;
+        if (!client.session)
+            client.session = std::make_shared<session::Session>(client_id, config_.mqtt.limits.max_queued_messages);
+        if (!had_session) ++session_count_;
+        session = client.session;
     }
     if (discarded) {
         for (const auto& [filter, info] : discarded->subscriptions()) unsubscribe_filter(filter, client_id);
@@ -154,11 +161,16 @@ void Broker::on_connection_closed(session::Connection& conn, bool /*after_discon
     bool still_owner = false;
     {
         std::scoped_lock lock(mu_);
-        auto it = owners_.find(st.client_id);
-        if (it != owners_.end()) {
-            auto owner = it->second.lock();
+        // No owner: a connection that took over the session closed first; this one is not
+        // the owner. An expired one never closed as the owner: this one cleans up for it.
+        auto it = clients_.find(st.client_id);
+        if (it != clients_.end() && has_owner(it->second.owner)) {
+            auto owner = it->second.owner.lock();
             still_owner = !owner || owner.get() == &conn;
-            if (still_owner) owners_.erase(it);
+            if (still_owner) {
+                it->second.owner.reset();
+                if (!it->second.session) clients_.erase(it);
+            }
         }
     }
     log::debug("client {} ({}) disconnected", st.client_id, conn.remote());
@@ -201,10 +213,13 @@ void Broker::end_session(const std::string& client_id, std::uint64_t generation)
     std::shared_ptr<session::Session> session;
     {
         std::scoped_lock lock(mu_);
-        auto it = sessions_.find(client_id);
-        if (it == sessions_.end() || it->second->generation.load() != generation || it->second->attached()) return;
-        session = std::move(it->second);
-        sessions_.erase(it);
+        auto it = clients_.find(client_id);
+        if (it == clients_.end()) return;
+        auto& client = it->second;
+        if (!client.session || client.session->generation.load() != generation || client.session->attached()) return;
+        session = std::move(client.session);
+        --session_count_;
+        if (!has_owner(client.owner)) clients_.erase(it);
     }
     for (const auto& [filter, info] : session->subscriptions()) unsubscribe_filter(filter, client_id);
     session->clear();
@@ -243,7 +258,9 @@ void Broker::save_sessions() {
     std::vector<std::shared_ptr<session::Session>> all;
     {
         std::scoped_lock lock(mu_);
-        for (auto& [id, s] : sessions_) all.push_back(s);
+        all.reserve(session_count_);
+        for (const auto& [id, client] : clients_)
+            if (client.session) all.push_back(client.session);
     }
     store::WriteBatch batch;
     for (const auto& s : all)
@@ -306,7 +323,9 @@ void Broker::load_persisted() {
                       [this, id = session->client_id(), generation = session->generation.load()] { end_session(id, generation); });
             {
                 std::scoped_lock lock(mu_);
-                sessions_[session->client_id()] = session;
+                auto& client = clients_[session->client_id()];
+                if (!client.session) ++session_count_;
+                client.session = session;
             }
             ++sessions;
         }
@@ -326,8 +345,9 @@ Broker::QueueTotals Broker::queue_totals() const {
     std::vector<std::shared_ptr<session::Session>> sessions;
     {
         std::scoped_lock lock(mu_);
-        sessions.reserve(sessions_.size());
-        for (const auto& [id, s] : sessions_) sessions.push_back(s);
+        sessions.reserve(session_count_);
+        for (const auto& [id, client] : clients_)
+            if (client.session) sessions.push_back(client.session);
     }
     QueueTotals totals;
     for (const auto& s : sessions) {  // each takes its own lock, not the broker's
@@ -339,7 +359,7 @@ Broker::QueueTotals Broker::queue_totals() const {
 
 std::size_t Broker::session_count() const {
     std::scoped_lock lock(mu_);
-    return sessions_.size();
+    return session_count_;
 }
 
 void Broker::publish_sys() {

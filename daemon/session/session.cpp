@@ -5,11 +5,12 @@
 #include "common/encoding/content_type.hpp"
 
 #include <algorithm>
+#include <limits>
 
 namespace harperrt::daemon::session {
 
 Session::Session(std::string client_id, std::uint32_t max_queued)
-    : client_id_(std::move(client_id)), max_queued_(max_queued) {}
+    : max_queued_(max_queued), client_id_(std::move(client_id)) {}
 
 void Session::deliver(const broker::MessagePtr& msg, mqtt::QoS qos, std::vector<std::uint32_t> subscription_ids,
                       bool retain, std::optional<encoding::Format> accept, bool from_snapshot) {
@@ -40,8 +41,7 @@ void Session::deliver(const broker::MessagePtr& msg, mqtt::QoS qos, std::vector<
         return;
     }
     if (queue_.size() >= max_queued_ && !from_snapshot) {  // snapshots are flow-controlled instead
-        counters_.dropped.fetch_add(1, std::memory_order_relaxed);
-        ++dropped_unreported_;
+        if (dropped_unreported_ < std::numeric_limits<std::uint32_t>::max()) ++dropped_unreported_;
         return;
     }
     queue_.push_back(std::move(o));
@@ -53,7 +53,7 @@ PersistedSession Session::save() const {
     out.client_id = client_id_;
     out.expiry_interval = expiry_interval.load();
     out.disconnected_at = disconnected_at.load();
-    out.subscriptions = subscriptions_;
+    if (subscriptions_) out.subscriptions = *subscriptions_;
     auto convert = [](const Outbound& o) {
         return PersistedOutbound{o.msg, o.qos, o.retain, o.subscription_ids, o.accept,
                                  static_cast<std::uint8_t>(o.state), o.packet_id};
@@ -70,7 +70,8 @@ std::shared_ptr<Session> Session::restore(PersistedSession state, std::uint32_t 
     s->expiry_interval.store(state.expiry_interval);
     s->disconnected_at.store(state.disconnected_at);
     std::scoped_lock lock(s->mu_);
-    s->subscriptions_ = std::move(state.subscriptions);
+    if (!state.subscriptions.empty())
+        s->subscriptions_ = std::make_unique<std::map<std::string, SubscriptionInfo>>(std::move(state.subscriptions));
     auto convert = [](PersistedOutbound& p) {
         return Outbound{std::move(p.msg), p.qos, p.retain, std::move(p.subscription_ids), p.accept,
                         static_cast<State>(p.state), p.packet_id};
@@ -185,23 +186,27 @@ std::size_t Session::inbound_qos2_count() const {
 
 bool Session::add_subscription(const std::string& filter, SubscriptionInfo info) {
     std::scoped_lock lock(mu_);
-    auto [it, inserted] = subscriptions_.insert_or_assign(filter, info);
+    if (!subscriptions_) subscriptions_ = std::make_unique<std::map<std::string, SubscriptionInfo>>();
+    auto [it, inserted] = subscriptions_->insert_or_assign(filter, info);
     return inserted;
 }
 
 bool Session::remove_subscription(const std::string& filter) {
     std::scoped_lock lock(mu_);
-    return subscriptions_.erase(filter) > 0;
+    if (!subscriptions_ || subscriptions_->erase(filter) == 0) return false;
+    if (subscriptions_->empty()) subscriptions_.reset();
+    return true;
 }
 
 std::map<std::string, SubscriptionInfo> Session::subscriptions() const {
     std::scoped_lock lock(mu_);
-    return subscriptions_;
+    if (!subscriptions_) return {};
+    return *subscriptions_;
 }
 
 void Session::clear() {
     std::scoped_lock lock(mu_);
-    subscriptions_.clear();
+    subscriptions_.reset();
     queue_.clear();
     inflight_.clear();
     inflight_count_ = 0;
@@ -231,7 +236,8 @@ bool Session::congested() const {
 bool Session::wait_for_room(std::function<void()> wake) {
     std::scoped_lock lock(mu_);
     if (conn_ == nullptr || queue_.size() < congestion_threshold(max_queued_)) return false;
-    room_waiters_.push_back(std::move(wake));
+    if (!room_waiters_) room_waiters_ = std::make_unique<std::vector<std::function<void()>>>();
+    room_waiters_->push_back(std::move(wake));
     return true;
 }
 
@@ -240,10 +246,9 @@ void Session::notify_room_locked() {
     // place (each PUBACK would wake all of them for one message).
     const std::size_t max = max_queued_;
     const std::size_t low_water = max > 0 ? max - std::max<std::size_t>(1, max / 4) : 0;
-    if (room_waiters_.empty() || (conn_ != nullptr && queue_.size() > low_water)) return;
-    auto waiters = std::move(room_waiters_);
-    room_waiters_.clear();
-    for (auto& wake : waiters) wake();
+    if (!room_waiters_ || (conn_ != nullptr && queue_.size() > low_water)) return;
+    const auto waiters = std::move(room_waiters_);  // leaves room_waiters_ null
+    for (auto& wake : *waiters) wake();
 }
 
 std::size_t Session::inflight() const {

@@ -61,10 +61,6 @@ struct SubscriptionInfo {
     std::optional<encoding::Format> accept;  // v5 SUBSCRIBE user property `accept`
 };
 
-struct SessionCounters {
-    std::atomic<std::uint64_t> dropped{0};   // messages dropped because the queue was full
-};
-
 // A session as it is kept across a daemon restart (see daemon/broker/persist.hpp).
 struct PersistedOutbound {
     broker::MessagePtr msg;  // null once PUBREC arrived (only the packet id remains)
@@ -141,19 +137,19 @@ public:
     // returns true. Returns false, dropping `wake`, when not congested.
     bool wait_for_room(std::function<void()> wake);
     std::size_t inflight() const;
-    const SessionCounters& counters() const noexcept { return counters_; }
 
     // Everything a restart must keep (subscriptions, in flight, queue, inbound QoS 2 ids),
     // and a session rebuilt from it. Any thread.
     PersistedSession save() const;
     static std::shared_ptr<Session> restore(PersistedSession state, std::uint32_t max_queued);
 
-    // Session expiry interval in seconds that applies once disconnected (v5 §3.1.2.11).
-    std::atomic<std::uint32_t> expiry_interval{0};
-    // Unix seconds when the last connection ended (the start of its expiry); 0 while connected.
-    std::atomic<std::int64_t> disconnected_at{0};
     // Bumped on every attach; a pending expiry or will timer checks it is still current.
     std::atomic<std::uint64_t> generation{0};
+    // Unix seconds when the last connection ended (the start of its expiry); 0 while connected.
+    std::atomic<std::int64_t> disconnected_at{0};
+    // Session expiry interval in seconds that applies once disconnected (v5 §3.1.2.11).
+    // (Last of these, next to max_queued_: two 4-byte members share 8 bytes.)
+    std::atomic<std::uint32_t> expiry_interval{0};
 
 private:
     // `done`: acknowledged, or given up; a place in inflight_ kept until it reaches the front.
@@ -185,25 +181,32 @@ private:
     // Requires mu_. Ends an in-flight entry and drops the done ones at the front.
     void finish_inflight_locked(Outbound& o);
 
-    const std::string client_id_;
+    // A Session is allocated per client id, most of them idle: members are ordered so that
+    // none needs padding, and what many sessions never use is allocated on first use.
     const std::uint32_t max_queued_;
-    SessionCounters counters_;
+    const std::string client_id_;
 
     mutable std::mutex mu_;
     std::shared_ptr<Connection> conn_;        // guarded by mu_
-    std::uint16_t inflight_limit_ = 0;        // guarded by mu_
     util::LazyDeque<Outbound> inflight_;      // send order, done ones included; guarded by mu_
-    std::size_t inflight_count_ = 0;          // entries of inflight_ not done; guarded by mu_
     util::LazyDeque<Outbound> queue_;         // guarded by mu_
     std::uint64_t next_seq_ = 0;              // guarded by mu_
-    std::uint64_t dropped_unreported_ = 0;    // guarded by mu_
-    // Allocated on first use (most sessions never see a QoS 2 publish or a snapshot that
-    // overlaps live updates; an empty std::set or std::map is 48 bytes).
-    std::unique_ptr<std::set<std::uint16_t>> inbound_qos2_;  // guarded by mu_
-    std::map<std::string, SubscriptionInfo> subscriptions_;  // guarded by mu_
-    int snapshots_open_ = 0;                                 // guarded by mu_
+    // Allocated on first use and null while unused (freed again by clear(), the last
+    // unsubscribe, the end of the last snapshot, the wake-up of the waiters): most sessions
+    // never see a QoS 2 publish, a snapshot that overlaps live updates or a congested queue,
+    // and an idle client may not subscribe at all. An empty std::set or std::map is 48
+    // bytes, a std::vector 24, a pointer 8.
+    std::unique_ptr<std::set<std::uint16_t>> inbound_qos2_;                 // guarded by mu_
+    std::unique_ptr<std::map<std::string, SubscriptionInfo>> subscriptions_;  // guarded by mu_
     std::unique_ptr<std::map<std::string, std::uint64_t>> live_versions_;  // guarded by mu_; topic -> version
-    std::vector<std::function<void()>> room_waiters_;       // guarded by mu_
+    std::unique_ptr<std::vector<std::function<void()>>> room_waiters_;      // guarded by mu_
+    // Entries of inflight_ not done; each has its own packet identifier, so at most 65535.
+    std::uint32_t inflight_count_ = 0;        // guarded by mu_
+    // Queue-full drops since the last PUBLISH to the client (which tells a v5 client how
+    // many); saturates at UINT32_MAX.
+    std::uint32_t dropped_unreported_ = 0;    // guarded by mu_
+    int snapshots_open_ = 0;                  // guarded by mu_
+    std::uint16_t inflight_limit_ = 0;        // guarded by mu_
 };
 
 }  // namespace harperrt::daemon::session

@@ -20,6 +20,7 @@
 #include <filesystem>
 #include <fstream>
 #include <set>
+#include <thread>
 
 namespace harperrt::test {
 namespace {
@@ -251,6 +252,86 @@ TEST_F(Http, HealthAndMetrics) {
     EXPECT_GE(sample(after, "harperrt_snapshot_messages_total"), 2) << after;
     EXPECT_EQ(sample(after, "harperrt_session_queued_messages"), 1) << after;
     EXPECT_GE(sample(after, "harperrt_subscriptions"), 3) << after;
+}
+
+// The sessions gauge counts sessions, not clients or connections (the broker keeps one entry
+// per client id holding both): a persistent session of a disconnected client counts, a clean
+// start replaces a session without adding one, a client taken over keeps the session of the
+// one that took over, and a session that ends no longer counts.
+TEST_F(Http, SessionGaugeCountsSessionsNotConnections) {
+    // Connections and sessions go away after the client sees the close: waits for the gauges.
+    const auto gauges_become = [&](double connections, double sessions) {
+        std::string text;
+        for (const auto deadline = std::chrono::steady_clock::now() + 10s; std::chrono::steady_clock::now() < deadline;
+             std::this_thread::sleep_for(20ms)) {
+            text = curl(url("/metrics"));
+            if (sample(text, "harperrt_connections") == connections && sample(text, "harperrt_sessions") == sessions)
+                return true;
+        }
+        ADD_FAILURE() << "expected " << connections << " connection(s) and " << sessions << " session(s):\n" << text;
+        return false;
+    };
+    mqtt::Properties keep;
+    keep.session_expiry_interval = 600;
+    TestClient clean(daemon_.mqtt_port(), Version::v5);
+    clean.connect("clean");
+    gauges_become(1, 1);
+    {
+        TestClient away(daemon_.mqtt_port(), Version::v5);
+        away.connect("away", false, keep);
+        away.subscribe("gauge/#", QoS::at_least_once);
+        away.disconnect();
+        ASSERT_TRUE(away.wait_closed());
+    }
+    gauges_become(1, 2);  // "away" has a session and no connection
+    {
+        TestClient again(daemon_.mqtt_port(), Version::v5);
+        EXPECT_FALSE(again.connect("away", true, keep).session_present);  // a new session in its place
+        gauges_become(2, 2);
+        again.disconnect();
+        ASSERT_TRUE(again.wait_closed());
+    }
+    gauges_become(1, 2);
+
+    // Taken over: the first connection (expiry 0) closes, but not as the owner, so the
+    // session of the second (expiry 600) stays and outlives the second's connection.
+    TestClient first(daemon_.mqtt_port(), Version::v5);
+    first.connect("twice");
+    TestClient second(daemon_.mqtt_port(), Version::v5);
+    second.connect("twice", false, keep);
+    EXPECT_EQ(first.expect<mqtt::Disconnect>().reason_code, ReasonCode::session_taken_over);
+    ASSERT_TRUE(first.wait_closed());
+    gauges_become(2, 3);
+    second.send(mqtt::Pingreq{});
+    second.expect<mqtt::Pingresp>();
+    second.disconnect();
+    ASSERT_TRUE(second.wait_closed());
+    gauges_become(1, 3);
+    {
+        TestClient third(daemon_.mqtt_port(), Version::v5);
+        EXPECT_TRUE(third.connect("twice", false, keep).session_present);
+        third.disconnect();
+        ASSERT_TRUE(third.wait_closed());
+    }
+
+    // Ends: with its connection (expiry 0), or once its interval has passed.
+    {
+        TestClient brief(daemon_.mqtt_port(), Version::v5);
+        mqtt::Properties one_second;
+        one_second.session_expiry_interval = 1;
+        brief.connect("brief", false, one_second);
+        TestClient gone(daemon_.mqtt_port(), Version::v5);
+        gone.connect("gone");
+        gauges_become(3, 5);
+        brief.disconnect();
+        gone.disconnect();
+        ASSERT_TRUE(brief.wait_closed());
+        ASSERT_TRUE(gone.wait_closed());
+    }
+    gauges_become(1, 3);  // "clean", "away", "twice"
+    TestClient brief(daemon_.mqtt_port(), Version::v5);
+    EXPECT_FALSE(brief.connect("brief", false).session_present);
+    gauges_become(2, 4);
 }
 
 TEST_F(Http, RestPutGetDeleteWithNegotiationAndMqttNotification) {
