@@ -27,7 +27,6 @@ using namespace std::chrono_literals;
 using steady = std::chrono::steady_clock;
 
 namespace {
-std::atomic<std::uint64_t> g_next_id{1};
 constexpr std::size_t read_chunk = 16 * 1024;
 constexpr auto close_grace = 5s;  // how long a closing connection may take to flush
 constexpr std::size_t max_deferred = 1024;  // packets held behind a snapshot before reading pauses
@@ -62,7 +61,6 @@ bool waits_for_puts(mqtt::PacketType type) {
 Connection::Connection(broker::Broker& broker, net::Stream stream)
     : broker_(broker),
       stream_(std::move(stream)),
-      id_(g_next_id.fetch_add(1)),
       remote_(stream_.remote_endpoint()),
       wheel_(keep_alive_wheel(broker.io())),
       parking_(parking(broker.io())) {}
@@ -178,7 +176,7 @@ Connection::~Connection() {
 
 void Connection::start() {
     auto self = shared_from_this();
-    started_ = last_read_ = steady::now();
+    accepted_or_grace_end_ = last_read_ = steady::now();
     if (stream_.transport() == net::Transport::tcp) {
         // No reader before the CONNECT's bytes arrive (design note 5): a readiness wait, not
         // a coroutine frame, for every connection of a burst of accepts.
@@ -650,18 +648,21 @@ void Connection::watch_keep_alive() {
     const auto now = steady::now();
     if (closing_.load()) {
         // Give the writer a moment to flush a closing connection, then cut it.
-        if (grace_end_ == steady::time_point{}) grace_end_ = now + close_grace;
-        if (now >= grace_end_) {
+        if (!grace_started_) {
+            grace_started_ = true;
+            accepted_or_grace_end_ = now + close_grace;
+        }
+        if (now >= accepted_or_grace_end_) {
             close_stream();  // ends the writer's write with an error: finish_writing follows
             return;
         }
-        wheel_.schedule(*this, grace_end_);
+        wheel_.schedule(*this, accepted_or_grace_end_);
         return;
     }
     steady::time_point deadline = steady::time_point::max();
     if (!state_.connected) {
         // From the accept, not the last byte: trickling a CONNECT does not extend it.
-        deadline = started_ + broker_.config().mqtt.limits.connect_timeout;
+        deadline = accepted_or_grace_end_ + broker_.config().mqtt.limits.connect_timeout;
     } else if (state_.keep_alive.count() > 0) {
         // 1.5 times the keep alive (v5 [MQTT-3.1.2-22], 3.1.1 [MQTT-3.1.2-24]), to the
         // millisecond (whole seconds would make a 1 s keep alive a 1 s limit); the wheel

@@ -99,22 +99,23 @@ namespace harperrt::daemon::session {
 
 class Session;
 
-// What the broker's handlers know about the connection. Strand-only.
+// What the broker's handlers know about the connection. Strand-only. Members by size (no
+// padding).
 struct ProtocolState {
-    bool connected = false;                 // CONNECT accepted
-    mqtt::Version version = mqtt::Version::v5;
     std::string client_id;
     std::optional<std::string> username;
     std::shared_ptr<Session> session;
     std::unique_ptr<mqtt::Will> will;       // behind a pointer: most clients have none
     std::chrono::seconds keep_alive{0};     // the one in force (after server keep alive)
+    util::LazyMap<std::uint16_t, std::string> inbound_aliases;  // topic aliases of the client
     std::uint32_t client_max_packet_size = 268435455 + 5;  // v5 Maximum Packet Size of the client
+    std::uint32_t session_expiry_interval = 0;  // as asked in CONNECT (after capping)
     std::uint16_t client_receive_maximum = 65535;
     std::uint16_t client_topic_alias_maximum = 0;
-    bool request_problem_information = true;
-    std::uint32_t session_expiry_interval = 0;  // as asked in CONNECT (after capping)
-    util::LazyMap<std::uint16_t, std::string> inbound_aliases;  // topic aliases of the client
     std::optional<encoding::Format> inbound_format;  // the connection's default inbound format (§4 rule 2)
+    mqtt::Version version = mqtt::Version::v5;
+    bool connected = false;                 // CONNECT accepted
+    bool request_problem_information = true;
     bool will_sent_or_cleared = false;
 };
 
@@ -144,7 +145,6 @@ public:
     bool closing() const noexcept { return closing_.load(); }
     const net::Stream& stream() const noexcept { return stream_; }
     std::string remote() const { return remote_; }
-    std::uint64_t id() const noexcept { return id_; }
 
     ProtocolState& state() noexcept { return state_; }  // strand-only
     mqtt::Version version() const noexcept { return version_.load(); }
@@ -212,12 +212,10 @@ private:
     // outstanding (design note 6; TCP only).
     void flush_now();
     static constexpr std::size_t early_flush_acks = 4;
-    std::size_t acks_unflushed_ = 0;  // strand-only; acks handled since the last write
     void on_written(boost::system::error_code ec);
     void finish_writing();
     boost::asio::awaitable<void> shut_down();
     mqtt::Bytes writing_buf_;  // strand-only; the bytes of the write in progress
-    bool writing_ = false;     // strand-only
     // Strand-only. Closes the connection when its CONNECT or keep alive is overdue, cuts a
     // closing one after close_grace; otherwise schedules its next deadline on wheel_. Runs
     // at start, when a deadline passes, after CONNECT and when closing.
@@ -236,26 +234,20 @@ private:
 
     broker::Broker& broker_;
     net::Stream stream_;
-    const std::uint64_t id_;
     const std::string remote_;
     ProtocolState state_;
-    std::atomic<mqtt::Version> version_{mqtt::Version::v5};
-    std::atomic<encoding::Format> preferred_format_{encoding::Format::json};
     std::chrono::steady_clock::time_point last_read_;  // strand-only
-    std::chrono::steady_clock::time_point started_;    // strand-only; for the CONNECT timeout
-    std::chrono::steady_clock::time_point grace_end_;  // strand-only; closing: cut at this time ({}: not yet set)
+    // Strand-only. Until closing: the accept (the CONNECT timeout counts from it); once the
+    // close grace has started (grace_started_): its end, when the connection is cut.
+    std::chrono::steady_clock::time_point accepted_or_grace_end_;
 
     KeepAliveWheel& wheel_;
     Parking& parking_;
-    int parked_fd_ = -1;              // strand-only; the descriptor while parked, else -1
-    std::uint32_t parked_slot_ = 0;   // strand-only; its slot in parking_
     // Never expires; cancelled to wake the strand's waiters (snapshots, drained output,
     // ordered acks) whenever something they wait for may have changed. Each rechecks.
     // Created by the first wait (most connections never wait). Strand-only.
     std::unique_ptr<boost::asio::steady_timer> changed_;
-    int snapshots_running_ = 0;                // strand-only
     util::LazyDeque<mqtt::Packet> deferred_;         // strand-only; packets held behind a snapshot
-    bool draining_ = false;                    // strand-only; deferred packets being handled
     struct OrderedAck {
         bool ready = false;
         // The ack as encoded (a few bytes, not a 1.2 KB Packet per pending put); empty:
@@ -269,16 +261,27 @@ private:
     boost::asio::awaitable<void> drain_deferred();
     // Suspends until no snapshot runs and nothing is deferred (reader back-pressure).
     boost::asio::awaitable<void> async_wait_snapshots();
-    std::atomic<bool> wake_pending_{false};
-    std::atomic<bool> closing_{false};
-    std::atomic<bool> writer_done_{false};
 
     std::mutex out_mu_;
     mqtt::Bytes out_;                          // guarded by out_mu_
-    bool overflowed_ = false;                  // guarded by out_mu_
+    util::LazyMap<std::string, std::uint16_t> outbound_aliases_;  // guarded by out_mu_
+
+    // The small members last, by size, so that they share words: 10k idle connections.
+    int parked_fd_ = -1;                                  // strand-only; the descriptor while parked, else -1
+    std::uint32_t parked_slot_ = 0;                       // strand-only; its slot in parking_
+    int snapshots_running_ = 0;                           // strand-only
+    std::uint32_t acks_unflushed_ = 0;                    // strand-only; acks handled since the last write
     std::uint32_t peer_max_packet_size_ = 268435455 + 5;  // guarded by out_mu_
     std::uint16_t peer_topic_alias_maximum_ = 0;          // guarded by out_mu_
-    util::LazyMap<std::string, std::uint16_t> outbound_aliases_;  // guarded by out_mu_
+    bool overflowed_ = false;                             // guarded by out_mu_
+    bool draining_ = false;                               // strand-only; deferred packets being handled
+    bool writing_ = false;                                // strand-only; the writer's write is outstanding
+    bool grace_started_ = false;                          // strand-only; see accepted_or_grace_end_
+    std::atomic<mqtt::Version> version_{mqtt::Version::v5};
+    std::atomic<encoding::Format> preferred_format_{encoding::Format::json};
+    std::atomic<bool> wake_pending_{false};
+    std::atomic<bool> closing_{false};
+    std::atomic<bool> writer_done_{false};
 };
 
 }  // namespace harperrt::daemon::session
