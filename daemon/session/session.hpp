@@ -81,7 +81,7 @@ struct PersistedSession {
     std::vector<std::uint16_t> inbound_qos2;
 };
 
-class Session : public std::enable_shared_from_this<Session> {
+class Session {
 public:
     Session(std::string client_id, std::uint32_t max_queued);
 
