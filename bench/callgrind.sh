@@ -59,7 +59,8 @@ kill -TERM "$pid"
 wait "$pid" || true
 echo "$result"
 # Zeroing makes callgrind's own totals wrong; the sum over functions is right.
-callgrind_annotate --threshold=100 "$out" 2>/dev/null | awk -v n="$count" -v mode="$mode" '
+# --auto=no: with debug info, annotated source lines would be summed as well.
+callgrind_annotate --auto=no --threshold=100 "$out" 2>/dev/null | awk -v n="$count" -v mode="$mode" '
   /file:function/ { go = 1; next }
   go && $1 ~ /^[0-9,]+$/ { gsub(",", "", $1); total += $1 }
   END { printf "{\"mode\":\"%s\",\"records\":%d,\"instructions_per_record\":%.0f}\n", mode, n, total / n }'
