@@ -51,16 +51,25 @@ bool dispatch_bare_ack(Broker& broker, const std::shared_ptr<session::Connection
     }
 }
 
+namespace {
+// The awaitable of a packet that dispatch() has handled already.
+boost::asio::awaitable<void> handled() { co_return; }
+}  // namespace
+
+// Not a coroutine: it does its work when called and returns the handler's own awaitable,
+// which the caller awaits at once. So a PUBLISH gets one coroutine frame (handle_publish's),
+// not two nested ones: Asio recycles one frame per thread, and a second would be allocated
+// for every PUBLISH.
 boost::asio::awaitable<void> dispatch(Broker& broker, const std::shared_ptr<session::Connection>& conn,
                                       mqtt::Packet& packet) {
-    if (dispatch_now(broker, conn, packet)) co_return;
+    if (dispatch_now(broker, conn, packet)) return handled();
     if (!conn->state().connected) {
         // The first packet must be CONNECT (v5 [MQTT-3.1.0-1], 3.1.1 [MQTT-3.1.0-1]).
-        if (auto* c = std::get_if<mqtt::Connect>(&packet)) co_await handle_connect(broker, conn, *c);
-        else conn->close(mqtt::ReasonCode::protocol_error);
-        co_return;
+        if (auto* c = std::get_if<mqtt::Connect>(&packet)) return handle_connect(broker, conn, *c);
+        conn->close(mqtt::ReasonCode::protocol_error);
+        return handled();
     }
-    co_await handle_publish(broker, conn, std::get<mqtt::Publish>(packet));
+    return handle_publish(broker, conn, std::get<mqtt::Publish>(packet));
 }
 
 }  // namespace harperrt::daemon::broker

@@ -152,28 +152,42 @@ boost::asio::awaitable<void> write_record(Broker& broker, std::shared_ptr<sessio
     else acknowledge(conn, p, mqtt::ReasonCode::success, {}, ticket);
 }
 
-}  // namespace
+// What check_publish() decided about a PUBLISH.
+enum class Verdict : std::uint8_t {
+    answered,      // refused, closed or acknowledged already: nothing more to do
+    write_record,  // a retained PUBLISH to Table/ID: a write_record() of its own
+    route,         // a message for the router
+};
 
-boost::asio::awaitable<void> handle_publish(Broker& broker, const std::shared_ptr<session::Connection>& conn,
-                                            mqtt::Publish& p) {
+// The publisher as the authorizer sees it. One Identity per thread, reused: copying a
+// client id longer than 15 bytes into a new one would allocate for every PUBLISH. Valid
+// until the next call on this thread.
+const auth::Identity& identity_of(const session::ProtocolState& st) {
+    thread_local auth::Identity who;
+    who.user = st.username;
+    who.client_id = st.client_id;  // assignment keeps the capacity
+    return who;
+}
+
+// The checks of a PUBLISH that never wait: topic alias, topic name, payload format, the
+// record key, authorization, QoS 2 duplicates and Receive Maximum. A refusal is answered
+// here. Sets `record_key` when the topic names a record.
+Verdict check_publish(Broker& broker, const std::shared_ptr<session::Connection>& conn, mqtt::Publish& p,
+                      std::optional<RecordKey>& record_key) {
     auto& st = conn->state();
     const auto& limits = broker.config().mqtt.limits;
-    Stats::add(broker.stats().publish_received);
-    // A plain PUBLISH is routed now, so it waits for the connection's pending puts (a record
-    // put is routed at its commit): per-topic order holds (connection.hpp, design note 4).
-    if (!p.retain && conn->ordered_pending() > 0) co_await conn->async_wait_ordered(0);
 
     // Topic alias (v5 §3.3.2.3.4).
     if (auto alias = p.properties.topic_alias) {
         if (*alias == 0 || *alias > limits.max_topic_alias) {  // v5 [MQTT-3.3.2-8..9]
             conn->close(mqtt::ReasonCode::topic_alias_invalid, "topic alias out of range");
-            co_return;
+            return Verdict::answered;
         }
         if (p.topic.empty()) {
             auto it = st.inbound_aliases.find(*alias);
             if (it == st.inbound_aliases.end()) {
                 conn->close(mqtt::ReasonCode::protocol_error, "unknown topic alias");
-                co_return;
+                return Verdict::answered;
             }
             p.topic = it->second;
         } else {
@@ -183,28 +197,27 @@ boost::asio::awaitable<void> handle_publish(Broker& broker, const std::shared_pt
     }
     if (auto ok = topic::validate_topic_name(p.topic); !ok) {
         conn->close(to_reason_code(ok.error()), "invalid topic name: " + ok.error().message());
-        co_return;
+        return Verdict::answered;
     }
 
     if (p.topic.starts_with("$SYS")) {
         refuse(broker, conn, p, mqtt::ReasonCode::not_authorized, "$SYS topics are the server's");
-        co_return;
+        return Verdict::answered;
     }
     if (p.properties.payload_format_indicator.value_or(0) == 1 && !topic::is_well_formed_utf8(p.payload)) {
         // v5 §3.3.2.3.2: the receiver may refuse a payload that is not the UTF-8 it claims.
         refuse(broker, conn, p, mqtt::ReasonCode::payload_format_invalid, "payload is not valid UTF-8");
-        co_return;
+        return Verdict::answered;
     }
 
     // Table/ID names a record (DESIGN.md §1).
-    std::optional<RecordKey> record_key;
     if (auto key = broker.records().key_of(p.topic); !key) {
         // A bare `Table` is only wrong for a retained publish; an ID that cannot be a key
         // (an int key that does not parse, a bad %-escape) is an invalid topic for any.
         if (p.retain || key.error() != topic::Errc::no_id) {
             refuse(broker, conn, p, mqtt::ReasonCode::topic_name_invalid,
                    p.topic + ": " + key.error().message() + (p.retain ? " (a retained publish needs Table/ID)" : ""));
-            co_return;
+            return Verdict::answered;
         }
     } else {
         record_key = std::move(*key);
@@ -212,12 +225,12 @@ boost::asio::awaitable<void> handle_publish(Broker& broker, const std::shared_pt
     if (!record_key && broker.config().mqtt.strict_topics &&
         broker.records().tables().find(p.topic.substr(0, p.topic.find('/'))) == nullptr) {
         refuse(broker, conn, p, mqtt::ReasonCode::topic_name_invalid, p.topic + " is not a declared table (mqtt.strictTopics)");
-        co_return;
+        return Verdict::answered;
     }
 
     // Authorization (DESIGN.md §7, the mapping in daemon/auth/acl.hpp).
     {
-        const auth::Identity who{st.username, st.client_id};
+        const auto& who = identity_of(st);
         const auto& authorizer = broker.authorizer();
         bool allowed = false;
         if (record_key) {
@@ -231,7 +244,7 @@ boost::asio::awaitable<void> handle_publish(Broker& broker, const std::shared_pt
         if (!allowed) {
             Stats::add(broker.stats().denied_publish);
             refuse(broker, conn, p, mqtt::ReasonCode::not_authorized, "not authorized to publish to " + p.topic);
-            co_return;
+            return Verdict::answered;
         }
     }
 
@@ -240,80 +253,123 @@ boost::asio::awaitable<void> handle_publish(Broker& broker, const std::shared_pt
         // Exactly once: a resend before PUBREL is acknowledged again, not delivered again.
         if (!session.inbound_qos2_begin(p.packet_id)) {
             acknowledge(conn, p, mqtt::ReasonCode::success);
-            co_return;
+            return Verdict::answered;
         }
         // Receive Maximum: unacknowledged inbound QoS 2 messages (v5 [MQTT-3.3.4-7..8]).
         if (session.inbound_qos2_count() > limits.server_receive_maximum) {
             session.inbound_qos2_release(p.packet_id);
             conn->close(mqtt::ReasonCode::receive_maximum_exceeded);
-            co_return;
+            return Verdict::answered;
         }
     }
+    return p.retain && record_key ? Verdict::write_record : Verdict::route;
+}
 
-    if (p.retain && record_key) {
-        // Pipelined (connection.hpp, design note 4): at most serverReceiveMaximum puts of
-        // one connection are pending at once.
-        const std::size_t window = std::max<std::size_t>(limits.server_receive_maximum, 1);
-        if (conn->ordered_pending() >= window) co_await conn->async_wait_ordered(window - 1);
-        if (conn->closing()) co_return;
-        const auto ticket = conn->begin_ordered();
-        auto on_error = [conn, ticket](std::exception_ptr e) {
-            if (!e) return;
-            conn->complete_ordered(ticket, std::nullopt);
-            conn->close(mqtt::ReasonCode::unspecified_error);
-        };
-        boost::asio::co_spawn(conn->stream().get_executor(),
-                              write_record(broker, conn, std::make_unique<mqtt::Publish>(std::move(p)),
-                                           std::move(*record_key), ticket),
-                              std::move(on_error));
-        co_return;
-    }
+// Hands a retained PUBLISH to Table/ID (moved from `p`) to write_record(), which answers
+// it into the place reserved here (connection.hpp, design note 4).
+void start_record_write(Broker& broker, const std::shared_ptr<session::Connection>& conn, mqtt::Publish& p,
+                        RecordKey key) {
+    const auto ticket = conn->begin_ordered();
+    auto on_error = [conn, ticket](std::exception_ptr e) {
+        if (!e) return;
+        conn->complete_ordered(ticket, std::nullopt);
+        conn->close(mqtt::ReasonCode::unspecified_error);
+    };
+    boost::asio::co_spawn(conn->stream().get_executor(),
+                          write_record(broker, conn, std::make_unique<mqtt::Publish>(std::move(p)), std::move(key), ticket),
+                          std::move(on_error));
+}
 
-    auto msg = std::make_shared<Message>();
+// The Message of a plain PUBLISH, shared by every subscriber. `p` gives up its topic,
+// payload and properties and keeps its QoS and packet id, which the acknowledgement needs.
+// The strings are swapped, not moved: `p` gets the recycled Message's empty ones, with
+// their capacity, for a decoder that reuses it.
+MessagePtr message_of(mqtt::Publish& p, const session::ProtocolState& st) {
+    auto msg = make_message();
     bool declared = false;
     msg->declared_format = inbound_format(p, st, declared);
-    msg->topic = std::move(p.topic);
-    msg->payload = std::move(p.payload);
+    msg->topic.swap(p.topic);
+    msg->payload.swap(p.payload);
     msg->qos = p.qos;
     msg->retain = p.retain;
     if (p.properties.message_expiry_interval)
         msg->expires_at = Clock::now() + std::chrono::seconds(*p.properties.message_expiry_interval);
-    msg->origin = st.client_id;
+    msg->origin = st.client_id;  // assignment keeps the recycled capacity
     forward_properties(p.properties, msg->properties);
-    // From here on `p` has no topic, payload or properties; its QoS and packet id are what
-    // the acknowledgement needs. (No copy of it: every local of a coroutine lives in its
-    // frame, and a frame over ~1 KB misses Asio's frame recycling.)
+    return msg;
+}
 
-    // Back-pressure (DESIGN.md §6): a QoS 1/2 message whose connected subscriber has a
-    // full queue waits here, so this publisher's socket is read no faster than its
-    // messages can be queued; nothing is dropped for a subscriber that is reading.
-    // Offline sessions do not hold publishers back: their queue limit applies.
-    // The congested session wakes this publisher when its queue has room (Session::
-    // wait_for_room); the timer is only the give-up deadline and a recheck of our own close.
-    auto targets = broker.router().match(msg);
-    if (msg->qos != mqtt::QoS::at_most_once) {
-        const auto give_up = Clock::now() + backpressure_limit;
-        std::shared_ptr<boost::asio::steady_timer> wait;
-        for (;;) {
-            const auto full = std::find_if(targets.begin(), targets.end(), [](const Target& t) {
-                return t.qos != mqtt::QoS::at_most_once && t.session->congested();
-            });
-            const auto now = Clock::now();
-            if (full == targets.end() || conn->closing() || now >= give_up) break;
-            const auto executor = co_await boost::asio::this_coro::executor;
-            if (!wait) wait = std::make_shared<boost::asio::steady_timer>(executor);
-            wait->expires_at(std::min(give_up, now + backpressure_recheck));
-            auto wake = [wait, executor] { boost::asio::post(executor, [wait] { wait->cancel(); }); };
-            if (!full->session->wait_for_room(std::move(wake))) continue;
-            boost::system::error_code ec;
-            co_await wait->async_wait(boost::asio::redirect_error(boost::asio::use_awaitable, ec));
-        }
+// The target a QoS 1/2 message would wait for: a connected subscriber with a full queue.
+std::vector<Target>::const_iterator first_congested(const std::vector<Target>& targets) {
+    return std::find_if(targets.begin(), targets.end(), [](const Target& t) {
+        return t.qos != mqtt::QoS::at_most_once && t.session->congested();
+    });
+}
+
+// Back-pressure (DESIGN.md §6): a QoS 1/2 message whose connected subscriber has a full
+// queue waits here, so this publisher's socket is read no faster than its messages can be
+// queued; nothing is dropped for a subscriber that is reading. Offline sessions do not
+// hold publishers back: their queue limit applies. The congested session wakes this
+// publisher when its queue has room (Session::wait_for_room); the timer is only the
+// give-up deadline and a recheck of our own close. A coroutine apart from handle_publish,
+// so its frame (timer, executor) is allocated only when a subscriber is congested.
+boost::asio::awaitable<void> wait_for_room(const std::shared_ptr<session::Connection>& conn,
+                                           const std::vector<Target>& targets) {
+    const auto give_up = Clock::now() + backpressure_limit;
+    std::shared_ptr<boost::asio::steady_timer> wait;
+    for (;;) {
+        const auto full = first_congested(targets);
+        const auto now = Clock::now();
+        if (full == targets.end() || conn->closing() || now >= give_up) break;
+        const auto executor = co_await boost::asio::this_coro::executor;
+        if (!wait) wait = std::make_shared<boost::asio::steady_timer>(executor);
+        wait->expires_at(std::min(give_up, now + backpressure_recheck));
+        auto wake = [wait, executor] { boost::asio::post(executor, [wait] { wait->cancel(); }); };
+        if (!full->session->wait_for_room(std::move(wake))) continue;
+        boost::system::error_code ec;
+        co_await wait->async_wait(boost::asio::redirect_error(boost::asio::use_awaitable, ec));
     }
+}
+
+// The end of a plain PUBLISH: kept if retained, delivered, acknowledged.
+void finish_publish(Broker& broker, const std::shared_ptr<session::Connection>& conn, const mqtt::Publish& p,
+                    const MessagePtr& msg, TargetList targets) {
     if (msg->retain) broker.retained_store(msg);
     const auto delivered = Router::deliver(msg, std::move(targets));
     const auto rc = delivered == 0 && !p.retain ? mqtt::ReasonCode::no_matching_subscribers : mqtt::ReasonCode::success;
-    acknowledge(conn, p, mqtt::is_v5(st.version) ? rc : mqtt::ReasonCode::success);
-    co_return;
+    acknowledge(conn, p, mqtt::is_v5(conn->state().version) ? rc : mqtt::ReasonCode::success);
+}
+
+}  // namespace
+
+// Only what waits is here; everything else is in the plain functions above. Every local
+// of a coroutine lives in its frame (gcc keeps temporaries there too), and a frame over
+// ~1 KB misses Asio's frame recycling: then every PUBLISH would allocate one.
+boost::asio::awaitable<void> handle_publish(Broker& broker, const std::shared_ptr<session::Connection>& conn,
+                                            mqtt::Publish& p) {
+    Stats::add(broker.stats().publish_received);
+    // A plain PUBLISH is routed now, so it waits for the connection's pending puts (a record
+    // put is routed at its commit): per-topic order holds (connection.hpp, design note 4).
+    if (!p.retain && conn->ordered_pending() > 0) co_await conn->async_wait_ordered(0);
+
+    std::optional<RecordKey> record_key;
+    const auto verdict = check_publish(broker, conn, p, record_key);
+    if (verdict == Verdict::answered) co_return;
+    if (verdict == Verdict::write_record) {
+        // Pipelined (connection.hpp, design note 4): at most serverReceiveMaximum puts of
+        // one connection are pending at once.
+        const std::size_t window = std::max<std::size_t>(broker.config().mqtt.limits.server_receive_maximum, 1);
+        if (conn->ordered_pending() >= window) co_await conn->async_wait_ordered(window - 1);
+        if (conn->closing()) co_return;
+        start_record_write(broker, conn, p, std::move(*record_key));
+        co_return;
+    }
+
+    const auto msg = message_of(p, conn->state());
+    auto targets = broker.router().match(msg);
+    if (msg->qos != mqtt::QoS::at_most_once && first_congested(*targets) != targets->end())
+        co_await wait_for_room(conn, *targets);
+    finish_publish(broker, conn, p, msg, std::move(targets));
 }
 
 }  // namespace harperrt::daemon::broker

@@ -3,6 +3,7 @@
 // payload, the publisher's QoS and RETAIN, the properties the server forwards) and, for a
 // structured payload, its format, so each subscriber can get it in the format it asked for
 // (DESIGN.md §4), encoded at most once per format however many subscribers there are.
+// make_message() gives a recycled one, so a routed PUBLISH allocates no Message.
 #pragma once
 
 #include "common/encoding/codec.hpp"
@@ -87,5 +88,11 @@ private:
 };
 
 using MessagePtr = std::shared_ptr<const Message>;
+
+// A new (empty) Message, taken from the calling thread's spare ones when it has any, and
+// kept as a spare again, with the capacity of its strings, when its last reference goes
+// (by whichever thread that is; thread_cache.hpp). So filling it by assign() or swap()
+// allocates nothing once warm: no Message, no control block, no origin string. Any thread.
+std::shared_ptr<Message> make_message();
 
 }  // namespace harperrt::daemon::broker

@@ -1,5 +1,6 @@
 #include "daemon/broker/router.hpp"
 
+#include "daemon/broker/thread_cache.hpp"
 #include "daemon/session/session.hpp"
 
 #include <algorithm>
@@ -8,6 +9,11 @@
 namespace harperrt::daemon::broker {
 
 namespace {
+
+// Spare target vectors per thread, and the largest capacity one keeps (in targets: a
+// Target is 72 bytes, so a spare holds at most 18 KB).
+using TargetCache = ThreadCache<std::vector<Target>, 8>;
+constexpr std::size_t max_kept_targets = 256;
 
 std::string shared_key(const topic::Filter& f, const std::string& client_id) {
     std::string key = f.share_group;
@@ -25,7 +31,7 @@ std::string query_key(const std::string& client_id, const std::string& filter) {
 
 // A copy of `msg` for one query: the same write, another value.
 MessagePtr derive(const Message& msg, std::shared_ptr<const encoding::Value> value, bool deleted) {
-    auto out = std::make_shared<Message>();
+    auto out = make_message();
     out->topic = msg.topic;
     out->qos = msg.qos;
     out->retain = msg.retain;
@@ -38,6 +44,16 @@ MessagePtr derive(const Message& msg, std::shared_ptr<const encoding::Value> val
 }
 
 }  // namespace
+
+TargetList::TargetList() : targets_(TargetCache::take()) {
+    if (!targets_) targets_ = std::make_unique<std::vector<Target>>();
+}
+
+TargetList::~TargetList() {
+    if (!targets_) return;  // moved from
+    targets_->clear();      // the sessions and messages are released now, on this thread
+    if (targets_->capacity() <= max_kept_targets) TargetCache::give(std::move(targets_));
+}
 
 void Router::set_query_observer(std::function<void(const std::string&, bool)> observer) {
     std::scoped_lock lock(mu_);
@@ -113,8 +129,9 @@ std::size_t Router::size() const {
     return direct_.size() + shared_.size() + query_index_.size();
 }
 
-std::vector<Target> Router::match(const MessagePtr& msg) {
-    std::vector<Target> targets;
+TargetList Router::match(const MessagePtr& msg) {
+    TargetList list;
+    auto& targets = *list;
     std::shared_ptr<const QueryTable> queries;
     {
         std::scoped_lock lock(mu_);                       // nothing slow under mu_
@@ -171,7 +188,7 @@ std::vector<Target> Router::match(const MessagePtr& msg) {
         }
     }
     if (queries) match_queries(msg, *queries, targets);
-    return targets;
+    return list;
 }
 
 void Router::match_queries(const MessagePtr& msg, const QueryTable& table, std::vector<Target>& targets) {
@@ -237,10 +254,10 @@ void Router::match_queries(const MessagePtr& msg, const QueryTable& table, std::
     }
 }
 
-std::size_t Router::deliver(const MessagePtr& msg, std::vector<Target> targets) {
-    for (auto& t : targets)
+std::size_t Router::deliver(const MessagePtr& msg, TargetList targets) {
+    for (auto& t : *targets)
         t.session->deliver(t.message ? t.message : msg, t.qos, std::move(t.ids), t.retain, t.accept);
-    return targets.size();
+    return targets->size();
 }
 
 }  // namespace harperrt::daemon::broker

@@ -22,6 +22,8 @@
 //      replaced (RecordInfo::previous; when that is unknown, a non-matching write is sent
 //      as a `null` to be safe). Queries skip sessions that are not connected: on reconnect
 //      they get a fresh snapshot instead of the missed changes.
+//   5. No allocation per publish once warm: match() fills a TargetList, a vector recycled
+//      per thread (thread_cache.hpp) with its capacity, and deliver() hands it back.
 #pragma once
 
 #include "daemon/broker/message.hpp"
@@ -40,6 +42,7 @@
 #include <mutex>
 #include <string>
 #include <unordered_map>
+#include <vector>
 
 namespace harperrt::daemon::session {
 class Session;
@@ -67,6 +70,24 @@ struct Target {
     MessagePtr message;  // sent instead of the published message (a query's own copy), if set
 };
 
+// The targets of one publish: a vector taken from the calling thread's spares and given
+// back (cleared, capacity kept up to a bound) when the list goes, so matching a message
+// allocates no vector once warm (design note 5). Move-only; a moved-from list is empty
+// and must not be dereferenced.
+class TargetList {
+public:
+    TargetList();
+    TargetList(TargetList&&) noexcept = default;
+    TargetList& operator=(TargetList&&) noexcept = default;
+    ~TargetList();
+
+    std::vector<Target>& operator*() noexcept { return *targets_; }
+    std::vector<Target>* operator->() noexcept { return targets_.get(); }
+
+private:
+    std::unique_ptr<std::vector<Target>> targets_;
+};
+
 class Router {
 public:
     // Adds (or replaces) `client_id`'s subscription to `filter`. True if it is new.
@@ -78,8 +99,8 @@ public:
     // Returns the number of sessions it was delivered to.
     std::size_t publish(const MessagePtr& msg) { return deliver(msg, match(msg)); }
     // The two halves of publish(), for a caller that waits between them (back-pressure).
-    std::vector<Target> match(const MessagePtr& msg);
-    static std::size_t deliver(const MessagePtr& msg, std::vector<Target> targets);
+    TargetList match(const MessagePtr& msg);
+    static std::size_t deliver(const MessagePtr& msg, TargetList targets);
 
     std::size_t size() const;
 
