@@ -61,6 +61,14 @@ Result<std::size_t> frame_size(std::span<const std::byte> buffered, std::uint32_
 // (a CONNECT with an unknown protocol level), as each check's comment cites.
 Result<Packet> decode(std::span<const std::byte> packet, Version version);
 
+// decode() into `into`, for a reader that decodes packet after packet into one Packet:
+// when `into` holds a Publish and `packet` is a PUBLISH, the topic and payload are assigned
+// into that Publish's strings, so they allocate nothing when it has the capacity (a
+// routed PUBLISH leaves it the empty strings of a recycled broker message, whatever their
+// capacity). Any other packet replaces `into`, as decode() would return it. Same checks
+// and errors as decode(); after an error `into` holds some valid packet.
+Result<void> decode_into(std::span<const std::byte> packet, Version version, Packet& into);
+
 // The version a CONNECT asks for, read from its protocol name and level without decoding
 // the rest, or nullopt when `packet` is not a CONNECT with a known name and level. Lets a
 // server answer a CONNECT that fails to decode with a CONNACK in the client's version.

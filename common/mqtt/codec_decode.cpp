@@ -201,8 +201,9 @@ Result<Packet> decode_connack(Reader& r, std::uint8_t flags, Version version) {
     return finish(r, std::move(c));
 }
 
-Result<Packet> decode_publish(Reader& r, std::uint8_t flags, Version version) {
-    Publish p;
+// Reads a PUBLISH into `p`, setting every field but the properties before v5, which must
+// be empty already (decode_into).
+void read_publish(Reader& r, std::uint8_t flags, Version version, Publish& p) {
     p.dup = (flags & 0x08) != 0;
     const unsigned qos = (flags >> 1) & 3u;
     p.retain = (flags & 0x01) != 0;
@@ -211,10 +212,10 @@ Result<Packet> decode_publish(Reader& r, std::uint8_t flags, Version version) {
     // DUP must be 0 for QoS 0: v5 [MQTT-3.3.1-2], v3.1.1 [MQTT-3.3.1-2].
     if (p.dup && qos == 0) r.fail(ReasonCode::protocol_error);
 
-    p.topic = r.utf8();  // v5 [MQTT-3.3.2-1], v3.1.1 [MQTT-3.3.2-1]: UTF-8
+    p.topic.assign(r.utf8());  // v5 [MQTT-3.3.2-1], v3.1.1 [MQTT-3.3.2-1]: UTF-8
     // No wildcards in a topic name: v5 [MQTT-3.3.2-2], v3.1.1 [MQTT-3.3.2-2].
     if (p.topic.find_first_of("+#") != std::string::npos) r.fail(ReasonCode::topic_name_invalid);
-    if (qos > 0) p.packet_id = packet_id(r);
+    p.packet_id = qos > 0 ? packet_id(r) : 0;
     if (is_v5(version)) p.properties = r.properties(PropertyOwner::publish);
     if (p.topic.empty()) {
         if (!is_v5(version)) {
@@ -223,7 +224,12 @@ Result<Packet> decode_publish(Reader& r, std::uint8_t flags, Version version) {
             r.fail(ReasonCode::protocol_error);  // v5 §3.3.2.3.4: empty topic name needs a topic alias
         }
     }
-    p.payload = r.rest();
+    p.payload.assign(r.rest());
+}
+
+Result<Packet> decode_publish(Reader& r, std::uint8_t flags, Version version) {
+    Publish p;
+    read_publish(r, flags, version, p);
     return finish(r, std::move(p));
 }
 
@@ -360,14 +366,24 @@ Result<std::size_t> frame_size(std::span<const std::byte> buffered, std::uint32_
     return error(ReasonCode::malformed_packet);           // a fifth length byte (v5 §1.5.5)
 }
 
-Result<Packet> decode(std::span<const std::byte> packet, Version version) {
-    In in = packet;
+namespace {
+// Reads the fixed header of a whole frame from `in`: returns its first byte (type and
+// flags) and leaves `in` at the rest, which must be exactly Remaining Length bytes.
+Result<std::uint8_t> fixed_header(In& in) {
     const auto first = read_u8(in);
     if (!first) return error(first.error());
     const auto remaining = read_varint(in);
     if (!remaining) return error(remaining.error());
     // The frame is exactly the fixed header plus Remaining Length bytes (v5 §2.1.4).
     if (in.size() != *remaining) return error(ReasonCode::malformed_packet);
+    return *first;
+}
+}  // namespace
+
+Result<Packet> decode(std::span<const std::byte> packet, Version version) {
+    In in = packet;
+    const auto first = fixed_header(in);
+    if (!first) return error(first.error());
 
     const auto flags = static_cast<std::uint8_t>(*first & 0x0f);
     Reader r(in);
@@ -394,6 +410,26 @@ Result<Packet> decode(std::span<const std::byte> packet, Version version) {
         default:
             return error(ReasonCode::malformed_packet);   // type 0 is reserved (v5 §2.1.2)
     }
+}
+
+Result<void> decode_into(std::span<const std::byte> packet, Version version, Packet& into) {
+    auto* publish = std::get_if<Publish>(&into);
+    const bool is_publish = !packet.empty() && (std::to_integer<unsigned>(packet.front()) >> 4) == 3;
+    if (publish == nullptr || !is_publish) {
+        auto decoded = decode(packet, version);
+        if (!decoded) return error(decoded.error());
+        into = std::move(*decoded);
+        return ok();
+    }
+    In in = packet;
+    const auto first = fixed_header(in);
+    if (!first) return error(first.error());
+    if (!is_v5(version) && !publish->properties.empty()) publish->properties = {};
+    Reader r(in);
+    read_publish(r, static_cast<std::uint8_t>(*first & 0x0f), version, *publish);
+    if (!r.failed() && !r.empty()) r.fail(ReasonCode::malformed_packet);  // as finish()
+    if (r.failed()) return error(r.failure());
+    return ok();
 }
 
 std::optional<Version> connect_version(std::span<const std::byte> packet) noexcept {

@@ -305,6 +305,53 @@ TEST(MqttCodec, V5PublishWithEveryPublishProperty) {
     EXPECT_EQ(pr.user_properties[0].first, "k");
 }
 
+// decode_into: a PUBLISH into a Packet that holds a Publish reuses its strings, and every
+// field is set as decode() sets it (nothing left from the previous packet).
+TEST(MqttCodec, DecodeIntoReusesAPublishAndSetsEveryField) {
+    Packet into = Publish{std::string(64, 't'), std::string(256, 'p'), QoS::exactly_once, true, true, 9, {}};
+    std::get<Publish>(into).properties.content_type = "text/plain";  // not in the next packet
+    const char* payload_buffer = std::get<Publish>(into).payload.data();
+    const auto qos0 = hex("30"          // PUBLISH, QoS 0
+                          "07"          // remaining length 7
+                          "0003612f62"  // topic "a/b"
+                          "6869");      // payload "hi"
+    ASSERT_TRUE(decode_into(qos0, Version::v311, into));
+    const auto& p = std::get<Publish>(into);
+    EXPECT_EQ(p, std::get<Publish>(*decode(qos0, Version::v311)));  // qos, dup, retain, id 0, no properties
+    EXPECT_EQ(p.payload.data(), payload_buffer);  // the same buffer: nothing allocated
+
+    const auto v5 = hex("32"              // PUBLISH, QoS 1
+                        "0f"              // remaining length = 15
+                        "0005646f672f31"  // topic "dog/1"
+                        "0007"            // packet identifier 7
+                        "03"              // property length 3
+                        "230001"          //   topic alias 1
+                        "7b7d");          // payload "{}"
+    ASSERT_TRUE(decode_into(v5, Version::v5, into));
+    EXPECT_EQ(std::get<Publish>(into), std::get<Publish>(*decode(v5, Version::v5)));
+}
+
+TEST(MqttCodec, DecodeIntoOtherPacketsAndErrorsAsDecode) {
+    Packet into = Publish{};
+    const auto puback = hex("40"     // PUBACK
+                            "02"     // remaining length 2
+                            "0005");  // packet identifier 5
+    ASSERT_TRUE(decode_into(puback, Version::v311, into));
+    EXPECT_EQ(into, *decode(puback, Version::v311));
+
+    into = Publish{};
+    const auto wildcard = hex("30"          // PUBLISH, QoS 0
+                              "05"          // remaining length 5
+                              "0003612f23");  // topic "a/#": no wildcards in a topic name
+    const auto r = decode_into(wildcard, Version::v311, into);
+    ASSERT_FALSE(r);
+    EXPECT_EQ(r.error(), decode(wildcard, Version::v311).error());
+    const auto short_frame = hex("30"     // PUBLISH, QoS 0
+                                 "07"     // remaining length 7, but only 2 bytes follow
+                                 "0003");
+    EXPECT_FALSE(decode_into(short_frame, Version::v311, into));
+}
+
 TEST(MqttCodec, V5UserPropertiesKeepTheirOrderAndDuplicates) {
     const auto bytes = hex("30"              // PUBLISH, QoS 0
                            "19"              // remaining length 25
