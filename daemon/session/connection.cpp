@@ -1,6 +1,7 @@
 #include "daemon/session/connection.hpp"
 
 #include "daemon/broker/broker.hpp"
+#include "daemon/broker/thread_cache.hpp"
 #include "daemon/session/session.hpp"
 
 #include "common/util/log.hpp"
@@ -49,6 +50,28 @@ std::unique_ptr<std::byte[]> take_buffer() {
 void give_back_buffer(std::unique_ptr<std::byte[]> b, std::size_t capacity) {
     if (capacity == read_chunk && t_buffers.size() < pooled_buffers) t_buffers.push_back(std::move(b));
 }
+
+// The Packet a reader decodes into, taken from this thread's spares and given back when the
+// batch is handled: decode_into reuses the buffers a routed PUBLISH leaves in it (the
+// recycled message's empty strings), so decoding a PUBLISH allocates nothing once warm; and
+// handle_buffered's frame holds a pointer, not a 1.2 KB Packet, so it fits Asio's frame
+// recycling. A spare keeps at most a PUBLISH's buffers of kept_payload bytes.
+using PacketCache = broker::ThreadCache<mqtt::Packet, 4>;
+constexpr std::size_t kept_payload = 4096;
+struct BatchPacket {
+    std::unique_ptr<mqtt::Packet> packet = PacketCache::take();
+    BatchPacket() {
+        if (!packet) packet = std::make_unique<mqtt::Packet>(mqtt::Publish{});
+    }
+    BatchPacket(const BatchPacket&) = delete;
+    BatchPacket& operator=(const BatchPacket&) = delete;
+    ~BatchPacket() {
+        auto* p = std::get_if<mqtt::Publish>(packet.get());
+        if (p == nullptr || p->payload.capacity() > kept_payload || p->topic.capacity() > kept_payload)
+            *packet = mqtt::Publish{};
+        PacketCache::give(std::move(packet));
+    }
+};
 
 // Design note 4: only a PUBLISH (handle_publish orders its own ack) and acks of our
 // PUBLISHes (they answer nothing) may be handled while puts are pending.
@@ -399,6 +422,8 @@ asio::awaitable<bool> Connection::handle_buffered(std::span<const std::byte> pen
     // holds no decoded packet. Returns false when the connection is to end.
     auto self = shared_from_this();
     const std::uint32_t limit = broker_.config().mqtt.limits.max_packet_size;
+    BatchPacket batch;
+    auto& packet = *batch.packet;
     for (;;) {
         // Before CONNECT nobody is authenticated: a CONNECT is at most a few 64 KiB strings
         // plus properties, so a larger announced packet is refused before it is buffered.
@@ -413,9 +438,9 @@ asio::awaitable<bool> Connection::handle_buffered(std::span<const std::byte> pen
         if (*size == 0 || pending.size() < *size) co_return true;
         const auto frame = pending.first(*size);
         broker::Stats::add(broker_.stats().messages_received);
-        auto packet = mqtt::decode(frame, state_.connected ? state_.version : mqtt::Version::v5);
-        if (!packet) {
-            const auto rc = broker::to_reason_code(packet.error());
+        const auto decoded = mqtt::decode_into(frame, state_.connected ? state_.version : mqtt::Version::v5, packet);
+        if (!decoded) {
+            const auto rc = broker::to_reason_code(decoded.error());
             if (!state_.connected) {
                 // A CONNECT that fails: answer in the client's version when we know it
                 // (v5 [MQTT-3.1.4-1..2], 3.1.1 [MQTT-3.1.2-2] for an unknown level).
@@ -427,27 +452,27 @@ asio::awaitable<bool> Connection::handle_buffered(std::span<const std::byte> pen
                     send(mqtt::Connack{false, rc, {}});
                 }
             }
-            log::debug("client {} ({}): bad packet: {}", state_.client_id, remote_, packet.error().message());
+            log::debug("client {} ({}): bad packet: {}", state_.client_id, remote_, decoded.error().message());
             close(rc);
             co_return false;
         }
         pending = pending.subspan(*size);
         consumed += *size;
-        clean = std::holds_alternative<mqtt::Disconnect>(*packet);
+        clean = std::holds_alternative<mqtt::Disconnect>(packet);
         // Acks of our own PUBLISHes pass a running snapshot; anything else is deferred
         // behind it, in order (DESIGN.md §2: PINGRESP after the whole snapshot).
-        const auto type = mqtt::type_of(*packet);
+        const auto type = mqtt::type_of(packet);
         const bool ack = type == mqtt::PacketType::puback || type == mqtt::PacketType::pubrec ||
                          type == mqtt::PacketType::pubcomp;
         if (!ack && (snapshots_running_ > 0 || draining_ || !deferred_.empty())) {
-            deferred_.emplace_back(std::move(*packet));
+            deferred_.emplace_back(std::move(packet));
             // A client that keeps sending while a snapshot streams is read no faster
             // than it is served.
             if (deferred_.size() >= max_deferred) co_await async_wait_snapshots();
             continue;
         }
         if (!ordered_.empty() && waits_for_puts(type)) co_await async_wait_ordered(0);
-        if (!broker::dispatch_now(broker_, self, *packet)) co_await broker::dispatch(broker_, self, *packet);
+        if (!broker::dispatch_now(broker_, self, packet)) co_await broker::dispatch(broker_, self, packet);
         if (closing_.load()) co_return false;
         // Design note 6: part of a refilled window goes out while the rest is handled.
         if (ack && ++acks_unflushed_ >= early_flush_acks && pending.size() > 0) flush_now();
