@@ -37,6 +37,7 @@
 
 #include "common/mqtt/packet.hpp"
 #include "common/util/lazy_deque.hpp"
+#include "common/util/small_mutex.hpp"
 
 #include <atomic>
 #include <cstdint>
@@ -186,7 +187,7 @@ private:
     const std::uint32_t max_queued_;
     const std::string client_id_;
 
-    mutable std::mutex mu_;
+    mutable util::SmallMutex mu_;  // 4 bytes (std::mutex: 40)
     std::shared_ptr<Connection> conn_;        // guarded by mu_
     util::LazyDeque<Outbound> inflight_;      // send order, done ones included; guarded by mu_
     util::LazyDeque<Outbound> queue_;         // guarded by mu_
