@@ -570,9 +570,13 @@ void Connection::write_next() {
             else std::swap(writing_buf_, out_);
         }
         if (empty) {
-            // Idle: a small buffer is not kept (most idle connections last wrote a CONNACK);
-            // a large one is, for the next burst of a busy connection.
-            if (writing_buf_.capacity() <= small_write_buffer) mqtt::Bytes().swap(writing_buf_);
+            // A parked (idle) connection, or one whose transport never parks, keeps no small
+            // buffer (most idle connections last wrote a CONNACK); a large one is kept, for
+            // the next burst. A busy TCP connection keeps both buffers: its writer idles
+            // between bursts all the time, and freeing one there cost a reallocation (and
+            // its growth steps) per burst: 0.28 allocations per message on QoS 1 fan-in.
+            const bool idle = parked_fd_ >= 0 || stream_.transport() != net::Transport::tcp;
+            if (idle && writing_buf_.capacity() <= small_write_buffer) mqtt::Bytes().swap(writing_buf_);
             if (closing_.load()) finish_writing();
             return;
         }
