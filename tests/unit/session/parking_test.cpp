@@ -63,36 +63,36 @@ private:
     asio::io_context& io_;
 };
 
-TEST(Parking, TellsTheOwnerWhenBytesArriveAndLeavesThemToRead) {
+// One socket parked by one probe that unparks when told.
+struct OneParked {
     asio::io_context io;
-    Parking lot(io);
+    Parking lot{io};
     Pair pair;
-    ASSERT_GE(pair.parked, 0);
-    auto probe = std::make_shared<Probe>(io);
-    const auto slot = lot.park(probe, pair.parked);
-    ASSERT_TRUE(slot);
-    EXPECT_EQ(lot.size(), 1u);
-    probe->on_ready = [&] { EXPECT_TRUE(lot.unpark(*slot)); };
-    ASSERT_EQ(::write(pair.peer, "ab", 2), 2);
-    io.run();  // returns once the owner has unparked: an empty lot holds no work
-    EXPECT_EQ(probe->told, 1);
-    EXPECT_EQ(lot.size(), 0u);
+    std::shared_ptr<Probe> probe = std::make_shared<Probe>(io);
+    std::optional<std::uint32_t> slot = lot.park(probe, pair.parked);
+    OneParked() {
+        probe->on_ready = [this] { EXPECT_TRUE(lot.unpark(*slot)); };
+    }
+};
+
+TEST(Parking, TellsTheOwnerWhenBytesArriveAndLeavesThemToRead) {
+    OneParked p;
+    ASSERT_TRUE(p.slot);
+    EXPECT_EQ(p.lot.size(), 1u);
+    ASSERT_EQ(::write(p.pair.peer, "ab", 2), 2);
+    p.io.run();  // returns once the owner has unparked: an empty lot holds no work
+    EXPECT_EQ(p.probe->told, 1);
+    EXPECT_EQ(p.lot.size(), 0u);
     std::array<char, 4> buf{};
-    EXPECT_EQ(::recv(pair.parked, buf.data(), buf.size(), MSG_DONTWAIT), 2);  // the descriptor is the owner's again
+    EXPECT_EQ(::recv(p.pair.parked, buf.data(), buf.size(), MSG_DONTWAIT), 2);  // the descriptor is the owner's again
 }
 
 TEST(Parking, TellsTheOwnerAtTheEndOfTheStream) {
-    asio::io_context io;
-    Parking lot(io);
-    Pair pair;
-    ASSERT_GE(pair.parked, 0);
-    auto probe = std::make_shared<Probe>(io);
-    const auto slot = lot.park(probe, pair.parked);
-    ASSERT_TRUE(slot);
-    probe->on_ready = [&] { lot.unpark(*slot); };
-    ::close(std::exchange(pair.peer, -1));
-    io.run();
-    EXPECT_EQ(probe->told, 1);
+    OneParked p;
+    ASSERT_TRUE(p.slot);
+    ::close(std::exchange(p.pair.peer, -1));
+    p.io.run();
+    EXPECT_EQ(p.probe->told, 1);
 }
 
 TEST(Parking, TellsOnlyTheOwnersWhoseSocketsAreReadable) {
