@@ -163,7 +163,7 @@ void Broker::on_connection_closed(session::Connection& conn, bool /*after_discon
         std::scoped_lock lock(mu_);
         // No owner: a connection that took over the session closed first; this one is not
         // the owner. An expired one never closed as the owner: this one cleans up for it.
-        auto it = clients_.find(st.client_id);
+        auto it = clients_.find(st.client_id());
         if (it != clients_.end() && has_owner(it->second.owner)) {
             auto owner = it->second.owner.lock();
             still_owner = !owner || owner.get() == &conn;
@@ -173,7 +173,7 @@ void Broker::on_connection_closed(session::Connection& conn, bool /*after_discon
             }
         }
     }
-    log::debug("client {} ({}) disconnected", st.client_id, conn.remote());
+    log::debug("client {} ({}) disconnected", st.client_id(), conn.remote());
     const auto generation = session->generation.load();
     const std::uint32_t expiry = still_owner ? st.session_expiry_interval : never_expires;
     if (still_owner && expiry != 0) {
@@ -192,18 +192,18 @@ void Broker::on_connection_closed(session::Connection& conn, bool /*after_discon
         std::uint32_t delay = will.properties.will_delay_interval.value_or(0);
         if (expiry != never_expires) delay = std::min(delay, expiry);
         if (delay == 0) {
-            send_will(st.client_id, std::move(will));
+            send_will(st.client_id(), std::move(will));
         } else {
-            after(io_, std::chrono::seconds(delay), [this, session, generation, id = st.client_id, will]() mutable {
+            after(io_, std::chrono::seconds(delay), [this, session, generation, id = st.client_id(), will]() mutable {
                 if (session->generation.load() == generation && !session->attached()) send_will(id, std::move(will));
             });
         }
     }
     if (!still_owner) return;
     if (expiry == 0) {
-        end_session(st.client_id, generation);
+        end_session(st.client_id(), generation);
     } else if (expiry != never_expires) {
-        after(io_, std::chrono::seconds(expiry), [this, id = st.client_id, generation] {
+        after(io_, std::chrono::seconds(expiry), [this, id = st.client_id(), generation] {
             end_session(id, generation);
         });
     }

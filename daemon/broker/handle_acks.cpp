@@ -10,7 +10,7 @@ namespace harperrt::daemon::broker {
 
 void handle_puback(Broker&, const std::shared_ptr<session::Connection>& conn, std::uint16_t packet_id) {
     if (!conn->state().session->on_puback(packet_id))
-        log::debug("client {}: PUBACK for unknown packet id {}", conn->state().client_id, packet_id);
+        log::debug("client {}: PUBACK for unknown packet id {}", conn->state().client_id(), packet_id);
 }
 
 void handle_pubrec(Broker&, const std::shared_ptr<session::Connection>& conn, std::uint16_t packet_id,
@@ -33,7 +33,7 @@ void handle_pubrel(Broker&, const std::shared_ptr<session::Connection>& conn, co
 
 void handle_pubcomp(Broker&, const std::shared_ptr<session::Connection>& conn, std::uint16_t packet_id) {
     if (!conn->state().session->on_pubcomp(packet_id))
-        log::debug("client {}: PUBCOMP for unknown packet id {}", conn->state().client_id, packet_id);
+        log::debug("client {}: PUBCOMP for unknown packet id {}", conn->state().client_id(), packet_id);
 }
 
 }  // namespace harperrt::daemon::broker

@@ -145,7 +145,6 @@ boost::asio::awaitable<void> handle_connect(Broker& broker, const std::shared_pt
     session->expiry_interval.store(expiry);
 
     st.connected = true;
-    st.client_id = client_id;
     st.username = login.user;  // the authenticated user (the certificate's CN under mTLS); empty: anonymous
     st.session = session;
     if (c.will) st.will = std::make_unique<mqtt::Will>(std::move(*c.will));

@@ -58,7 +58,7 @@ void refuse(Broker& broker, const std::shared_ptr<session::Connection>& conn, co
         return;
     }
     Stats::add(broker.stats().v3_rejections);
-    log::warn("client {}: PUBLISH to {} refused ({}: {})", st.client_id, p.topic, mqtt::name(rc), reason);
+    log::warn("client {}: PUBLISH to {} refused ({}: {})", st.client_id(), p.topic, mqtt::name(rc), reason);
     if (broker.config().mqtt.v3_reject_action == config::V3RejectAction::disconnect) {
         if (ticket) conn->complete_ordered(*ticket, std::nullopt);
         conn->close();
@@ -120,7 +120,7 @@ std::shared_ptr<const encoding::Value> record_to_write(Broker& broker, const std
 // What the delivery of a write forwards from its PUBLISH (whose properties it takes).
 std::shared_ptr<const WriteOrigin> origin_of(mqtt::Publish& p, const session::ProtocolState& st) {
     auto origin = std::make_shared<WriteOrigin>();
-    origin->client_id = st.client_id;
+    origin->client_id = st.client_id();
     forward_properties(p.properties, origin->properties);
     origin->qos = p.qos;
     return origin;
@@ -165,7 +165,7 @@ enum class Verdict : std::uint8_t {
 const auth::Identity& identity_of(const session::ProtocolState& st) {
     thread_local auth::Identity who;
     who.user = st.username;
-    who.client_id = st.client_id;  // assignment keeps the capacity
+    who.client_id = st.client_id();  // assignment keeps the capacity
     return who;
 }
 
@@ -294,7 +294,7 @@ MessagePtr message_of(mqtt::Publish& p, const session::ProtocolState& st) {
     msg->retain = p.retain;
     if (p.properties.message_expiry_interval)
         msg->expires_at = Clock::now() + std::chrono::seconds(*p.properties.message_expiry_interval);
-    msg->origin = st.client_id;  // assignment keeps the recycled capacity
+    msg->origin = st.client_id();  // assignment keeps the recycled capacity
     forward_properties(p.properties, msg->properties);
     return msg;
 }

@@ -31,7 +31,7 @@ std::optional<encoding::Format> parse_accept(std::string_view value) {
 // Authorization of a subscription (daemon/auth/acl.hpp): read on every table whose
 // records the filter can match, and the topic rules when it can match plain topics.
 bool may_subscribe(Broker& broker, const session::ProtocolState& st, const std::string& filter) {
-    const auth::Identity who{st.username, st.client_id};
+    const auth::Identity who{st.username, st.client_id()};
     const auto& authorizer = broker.authorizer();
     const auto scope = topic::scope(filter, broker.records().tables());
     for (const auto& table : scope.tables)
@@ -63,7 +63,7 @@ void handle_subscribe(Broker& broker, const std::shared_ptr<session::Connection>
     std::vector<SnapshotRequest> snapshot;
     std::string problems;
 
-    const auth::Identity who{st.username, st.client_id};
+    const auth::Identity who{st.username, st.client_id()};
     auto refuse = [&](mqtt::ReasonCode code, const std::string& filter, std::string_view why) {
         ack.reason_codes.push_back(code);  // 3.1.1: every failure is 0x80
         if (!problems.empty()) problems += "; ";
@@ -87,7 +87,7 @@ void handle_subscribe(Broker& broker, const std::shared_ptr<session::Connection>
             options.qos = std::min(options.qos, mqtt::QoS::at_least_once);  // limited QoS (DESIGN.md §5)
             const bool is_new = st.session->add_subscription(sub.filter, {options, sub_id, accept});
             broker.router().subscribe(topic::Filter{{}, sub.filter},
-                                      Subscriber{st.session, st.client_id, options, sub_id, accept, {}, live.query});
+                                      Subscriber{st.session, st.client_id(), options, sub_id, accept, {}, live.query});
             ack.reason_codes.push_back(static_cast<mqtt::ReasonCode>(options.qos));
             const auto rh = options.retain_handling;
             if (rh == mqtt::RetainHandling::send_on_subscribe ||
@@ -122,7 +122,7 @@ void handle_subscribe(Broker& broker, const std::shared_ptr<session::Connection>
         auto options = sub.options;
         options.qos = std::min(options.qos, mqtt::QoS::exactly_once);
         const bool is_new = st.session->add_subscription(sub.filter, {options, sub_id, accept});
-        broker.router().subscribe(*filter, Subscriber{st.session, st.client_id, options, sub_id, accept, {}, {}});
+        broker.router().subscribe(*filter, Subscriber{st.session, st.client_id(), options, sub_id, accept, {}, {}});
         ack.reason_codes.push_back(static_cast<mqtt::ReasonCode>(options.qos));
         // Retained messages are not sent to shared subscriptions (v5 §4.8.2).
         const auto rh = options.retain_handling;
@@ -143,7 +143,7 @@ void handle_unsubscribe(Broker& broker, const std::shared_ptr<session::Connectio
     for (const auto& f : u.filters) {
         if (query_filter(f, broker.records().tables())) {
             const bool existed = st.session->remove_subscription(f);
-            broker.router().unsubscribe(topic::Filter{{}, f}, st.client_id);
+            broker.router().unsubscribe(topic::Filter{{}, f}, st.client_id());
             ack.reason_codes.push_back(existed ? mqtt::ReasonCode::success : mqtt::ReasonCode::no_subscription_existed);
             continue;
         }
@@ -153,7 +153,7 @@ void handle_unsubscribe(Broker& broker, const std::shared_ptr<session::Connectio
             continue;
         }
         const bool existed = st.session->remove_subscription(f);
-        broker.router().unsubscribe(*filter, st.client_id);
+        broker.router().unsubscribe(*filter, st.client_id());
         ack.reason_codes.push_back(existed ? mqtt::ReasonCode::success : mqtt::ReasonCode::no_subscription_existed);
     }
     conn->send(ack);

@@ -81,6 +81,11 @@ bool waits_for_puts(mqtt::PacketType type) {
 }
 }  // namespace
 
+const std::string& ProtocolState::client_id() const noexcept {
+    static const std::string none;
+    return session ? session->client_id() : none;
+}
+
 Connection::Connection(broker::Broker& broker, net::Stream stream)
     : broker_(broker),
       stream_(std::move(stream)),
@@ -219,7 +224,7 @@ std::function<void(std::exception_ptr)> Connection::crash_handler() {
         try {
             std::rethrow_exception(e);
         } catch (const std::exception& ex) {
-            log::error("connection {} ({}): internal error: {}", self->remote_, self->state_.client_id, ex.what());
+            log::error("connection {} ({}): internal error: {}", self->remote_, self->state_.client_id(), ex.what());
         }
         self->close(mqtt::ReasonCode::unspecified_error);
         self->close_stream();
@@ -229,7 +234,7 @@ std::function<void(std::exception_ptr)> Connection::crash_handler() {
 void Connection::on_readable(error_code ec) {
     if (ec || closing_.load()) {
         if (ec && ec != asio::error::operation_aborted)
-            log::debug("client {} ({}): read: {}", state_.client_id, remote_, ec.message());
+            log::debug("client {} ({}): read: {}", state_.client_id(), remote_, ec.message());
         try {  // a callback: an exception here would leave io_context::run()
             finish_reading(false);
         } catch (...) {
@@ -257,7 +262,7 @@ void Connection::wait_readable() {
         stream_.adopt_tcp(fd, ec);
         if (ec) {
             ::close(fd);
-            log::debug("client {} ({}): {}", state_.client_id, remote_, ec.message());
+            log::debug("client {} ({}): {}", state_.client_id(), remote_, ec.message());
             asio::post(stream_.get_executor(), [self, ec] { self->on_readable(ec); });
             return;
         }
@@ -276,7 +281,7 @@ void Connection::unpark(bool wait) {
         // Asio cannot watch it: the reader's end, as if the socket had failed (a reader
         // started instead of the wait fails on the closed stream the same way).
         ::close(fd);
-        log::debug("client {} ({}): {}", state_.client_id, remote_, ec.message());
+        log::debug("client {} ({}): {}", state_.client_id(), remote_, ec.message());
         if (wait) asio::post(stream_.get_executor(), [self, ec] { self->on_readable(ec); });
         return;
     }
@@ -379,7 +384,7 @@ bool Connection::send_publish(mqtt::Publish& publish) {
     if (overflow) {
         // A slow consumer: more than maxOutputBuffer bytes wait for it (DESIGN.md §6).
         broker::Stats::add(broker_.stats().slow_consumers_disconnected);
-        log::warn("client {} ({}) is not reading fast enough; disconnecting", state_.client_id, remote_);
+        log::warn("client {} ({}) is not reading fast enough; disconnecting", state_.client_id(), remote_);
         auto self = shared_from_this();
         asio::post(stream_.get_executor(), [self] {
             self->closing_.store(true);
@@ -431,7 +436,7 @@ asio::awaitable<bool> Connection::handle_buffered(std::span<const std::byte> pen
         auto size = mqtt::frame_size(pending, max_packet);
         if (!size) {
             const auto rc = broker::to_reason_code(size.error());
-            log::debug("client {} ({}): {}", state_.client_id, remote_, size.error().message());
+            log::debug("client {} ({}): {}", state_.client_id(), remote_, size.error().message());
             close(rc);
             co_return false;
         }
@@ -452,7 +457,7 @@ asio::awaitable<bool> Connection::handle_buffered(std::span<const std::byte> pen
                     send(mqtt::Connack{false, rc, {}});
                 }
             }
-            log::debug("client {} ({}): bad packet: {}", state_.client_id, remote_, decoded.error().message());
+            log::debug("client {} ({}): bad packet: {}", state_.client_id(), remote_, decoded.error().message());
             close(rc);
             co_return false;
         }
@@ -545,7 +550,7 @@ asio::awaitable<void> Connection::read_loop(bool readable) {
         drained = n < room;
         if (ec) {
             if (ec != asio::error::eof && ec != asio::error::operation_aborted && ec != asio::error::connection_reset)
-                log::debug("client {} ({}): read: {}", state_.client_id, remote_, ec.message());
+                log::debug("client {} ({}): read: {}", state_.client_id(), remote_, ec.message());
             break;
         }
         broker::Stats::add(broker_.stats().bytes_received, n);
@@ -702,7 +707,7 @@ void Connection::watch_keep_alive() {
         return;
     }
     if (now >= deadline) {
-        log::debug("client {} ({}): {}", state_.client_id, remote_,
+        log::debug("client {} ({}): {}", state_.client_id(), remote_,
                    state_.connected ? "keep alive timeout" : "no CONNECT in time");
         close(mqtt::ReasonCode::keep_alive_timeout);
         watch_keep_alive();
