@@ -95,26 +95,41 @@ void Broker::retained_store(const MessagePtr& msg) {
 
 bool Broker::add_connection(const std::shared_ptr<session::Connection>& conn) {
     std::scoped_lock lock(mu_);
-    if (connections_.size() >= config_.mqtt.limits.max_connections) return false;
-    connections_.emplace(conn.get(), conn);
+    if (connection_count_ >= config_.mqtt.limits.max_connections) return false;
+    std::uint32_t slot = 0;
+    if (free_connection_slots_.empty()) {
+        slot = static_cast<std::uint32_t>(connections_.size());
+        connections_.emplace_back(conn);
+    } else {
+        slot = free_connection_slots_.back();
+        free_connection_slots_.pop_back();
+        connections_[slot] = conn;
+    }
+    conn->set_registry_slot(slot);
+    ++connection_count_;
     return true;
 }
 
-void Broker::remove_connection(const session::Connection* conn) {
+void Broker::remove_connection(session::Connection& conn) {
     std::scoped_lock lock(mu_);
-    connections_.erase(conn);
+    const auto slot = conn.registry_slot();
+    // Only its own slot, once (it is not in one if add_connection refused it).
+    if (slot >= connections_.size() || connections_[slot].lock().get() != &conn) return;
+    connections_[slot].reset();
+    free_connection_slots_.push_back(slot);
+    --connection_count_;
 }
 
 std::size_t Broker::connection_count() const {
     std::scoped_lock lock(mu_);
-    return connections_.size();
+    return connection_count_;
 }
 
 void Broker::close_all_connections() {
     std::vector<std::shared_ptr<session::Connection>> all;
     {
         std::scoped_lock lock(mu_);
-        for (auto& [ptr, weak] : connections_)
+        for (const auto& weak : connections_)
             if (auto c = weak.lock()) all.push_back(std::move(c));
     }
     for (auto& c : all) c->close(mqtt::ReasonCode::server_shutting_down);
@@ -152,7 +167,7 @@ std::pair<std::shared_ptr<session::Session>, bool> Broker::open_session(
 }
 
 void Broker::on_connection_closed(session::Connection& conn, bool /*after_disconnect*/) {
-    remove_connection(&conn);
+    remove_connection(conn);
     auto& st = conn.state();
     if (!st.connected) return;
     Stats::add(stats_.clients_connected, static_cast<std::uint64_t>(-1));

@@ -24,12 +24,14 @@
 #include <atomic>
 #include <cstddef>
 #include <cstdint>
+#include <deque>
 #include <functional>
 #include <memory>
 #include <mutex>
 #include <span>
 #include <string>
 #include <unordered_map>
+#include <vector>
 
 namespace harperrt::daemon::session {
 class Connection;
@@ -68,7 +70,7 @@ public:
 
     // Live connections, for shutdown and the connection limit.
     bool add_connection(const std::shared_ptr<session::Connection>& conn);
-    void remove_connection(const session::Connection* conn);
+    void remove_connection(session::Connection& conn);
     std::size_t connection_count() const;
     // Sends every client v5 DISCONNECT 0x8B (server shutting down) and closes it.
     void close_all_connections();
@@ -145,7 +147,13 @@ private:
     mutable std::mutex mu_;
     std::unordered_map<std::string, Client, ClientIdHash> clients_;  // guarded by mu_
     std::size_t session_count_ = 0;  // entries of clients_ with a session; guarded by mu_
-    std::unordered_map<const session::Connection*, std::weak_ptr<session::Connection>> connections_;  // guarded by mu_
+    // Live connections: one slot each (the connection keeps its index), freed slots reused;
+    // a deque, so 10k of them cost 16 bytes each, not a map node and a bucket (56). A
+    // connection destroyed without being removed (the io_context going away at shutdown)
+    // leaves an expired weak_ptr, which nothing follows.
+    std::deque<std::weak_ptr<session::Connection>> connections_;  // guarded by mu_
+    std::vector<std::uint32_t> free_connection_slots_;            // guarded by mu_
+    std::size_t connection_count_ = 0;                             // guarded by mu_
     std::atomic<std::uint64_t> next_client_number_{1};
 };
 

@@ -149,6 +149,11 @@ public:
 
     bool closing() const noexcept { return closing_.load(); }
     const net::Stream& stream() const noexcept { return stream_; }
+
+    // Its place in the broker's connection registry (Broker::add_connection); guarded by
+    // the broker's lock.
+    std::uint32_t registry_slot() const noexcept { return registry_slot_; }
+    void set_registry_slot(std::uint32_t slot) noexcept { registry_slot_ = slot; }
     std::string remote() const { return remote_; }
 
     ProtocolState& state() noexcept { return state_; }  // strand-only
@@ -276,6 +281,7 @@ private:
     std::uint32_t parked_slot_ = 0;                       // strand-only; its slot in parking_
     int snapshots_running_ = 0;                           // strand-only
     std::uint32_t acks_unflushed_ = 0;                    // strand-only; acks handled since the last write
+    std::uint32_t registry_slot_ = UINT32_MAX;            // guarded by the broker's lock (registry_slot())
     std::uint32_t peer_max_packet_size_ = 268435455 + 5;  // guarded by out_mu_
     std::uint16_t peer_topic_alias_maximum_ = 0;          // guarded by out_mu_
     bool overflowed_ = false;                             // guarded by out_mu_
