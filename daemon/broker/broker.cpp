@@ -54,7 +54,7 @@ void Broker::unsubscribe_filter(const std::string& filter, const std::string& cl
 std::optional<std::pair<topic::Filter, Subscriber>> Broker::subscriber_for(
     const std::shared_ptr<session::Session>& session, const std::string& filter,
     const session::SubscriptionInfo& info) const {
-    Subscriber s{session, session->client_id(), info.options, info.subscription_id, info.accept, {}, {}};
+    Subscriber s{session, session->client_id().str(), info.options, info.subscription_id, info.accept, {}, {}};
     if (auto qf = query_filter(filter, records_.tables())) {
         auto q = make_live_query(filter, *qf, records_);
         if (!q.query) {
@@ -136,7 +136,8 @@ void Broker::close_all_connections() {
 }
 
 std::pair<std::shared_ptr<session::Session>, bool> Broker::open_session(
-    const std::string& client_id, bool clean_start, const std::shared_ptr<session::Connection>& conn) {
+    const util::SharedString& client_id, bool clean_start, bool need_session,
+    const std::shared_ptr<session::Connection>& conn) {
     std::shared_ptr<session::Connection> previous;
     std::shared_ptr<session::Session> discarded;
     std::shared_ptr<session::Session> session;
@@ -146,18 +147,17 @@ std::pair<std::shared_ptr<session::Session>, bool> Broker::open_session(
         auto& client = clients_[client_id];
         previous = client.owner.lock();
         client.owner = conn;
-        const bool had_session = client.session != nullptr;
         if (client.session && clean_start) discarded = std::move(client.session);  // leaves it null
-        present = client.session != nullptr;
-        if (!client.session)
+        // A live previous connection without a Session object had the empty session.
+        present = client.session != nullptr || (previous && previous != conn && !clean_start);
+        if (!client.session && (need_session || present))
             client.session = std::make_shared<session::Session>(client_id, config_.mqtt.limits.max_queued_messages);
-        if (!had_session) ++session_count_;
         session = client.session;
     }
     if (discarded) {
-        for (const auto& [filter, info] : discarded->subscriptions()) unsubscribe_filter(filter, client_id);
+        for (const auto& [filter, info] : discarded->subscriptions()) unsubscribe_filter(filter, client_id.str());
         discarded->clear();
-        records_.store().kv_remove(std::string(session_ns), client_id, {});
+        records_.store().kv_remove(std::string(session_ns), client_id.str(), {});
     }
     if (previous && previous.get() != conn.get()) {
         log::info("client {}: session taken over by {}", client_id, conn->remote());
@@ -166,19 +166,41 @@ std::pair<std::shared_ptr<session::Session>, bool> Broker::open_session(
     return {session, present};
 }
 
+std::uint16_t Broker::inflight_limit(const session::ProtocolState& st) const {
+    return std::min<std::uint16_t>(st.client_receive_maximum, config_.mqtt.limits.max_inflight);
+}
+
+std::shared_ptr<session::Session> Broker::session_for(const std::shared_ptr<session::Connection>& conn) {
+    auto& st = conn->state();
+    if (st.session) return st.session;
+    {
+        std::scoped_lock lock(mu_);
+        auto it = clients_.find(st.client_id().view());
+        if (it == clients_.end() || it->second.owner.lock() != conn) return nullptr;  // taken over
+        // Owned by `conn`, which has none: any session here would have been given to it.
+        if (!it->second.session)
+            it->second.session =
+                std::make_shared<session::Session>(st.client_id(), config_.mqtt.limits.max_queued_messages);
+        st.session = it->second.session;
+    }
+    st.session->expiry_interval.store(st.session_expiry_interval);
+    st.session->attach(conn, inflight_limit(st));
+    return st.session;
+}
+
 void Broker::on_connection_closed(session::Connection& conn, bool /*after_disconnect*/) {
     remove_connection(conn);
     auto& st = conn.state();
     if (!st.connected) return;
     Stats::add(stats_.clients_connected, static_cast<std::uint64_t>(-1));
-    auto session = st.session;
-    session->detach(&conn);
+    auto session = st.session;  // null: it never needed one (Broker::session_for)
+    if (session) session->detach(&conn);
     bool still_owner = false;
     {
         std::scoped_lock lock(mu_);
         // No owner: a connection that took over the session closed first; this one is not
         // the owner. An expired one never closed as the owner: this one cleans up for it.
-        auto it = clients_.find(st.client_id());
+        auto it = clients_.find(st.client_id().view());
         if (it != clients_.end() && has_owner(it->second.owner)) {
             auto owner = it->second.owner.lock();
             still_owner = !owner || owner.get() == &conn;
@@ -189,6 +211,16 @@ void Broker::on_connection_closed(session::Connection& conn, bool /*after_discon
         }
     }
     log::debug("client {} ({}) disconnected", st.client_id(), conn.remote());
+    if (!session) {
+        // Expiry 0 and no will delay (handle_connect creates a session for either): the
+        // empty session ends now, and the will goes now.
+        if (st.will) {
+            auto will = std::move(*st.will);
+            st.will.reset();
+            send_will(st.client_id(), std::move(will));
+        }
+        return;
+    }
     const auto generation = session->generation.load();
     const std::uint32_t expiry = still_owner ? st.session_expiry_interval : never_expires;
     if (still_owner && expiry != 0) {
@@ -224,26 +256,25 @@ void Broker::on_connection_closed(session::Connection& conn, bool /*after_discon
     }
 }
 
-void Broker::end_session(const std::string& client_id, std::uint64_t generation) {
+void Broker::end_session(const util::SharedString& client_id, std::uint64_t generation) {
     std::shared_ptr<session::Session> session;
     {
         std::scoped_lock lock(mu_);
-        auto it = clients_.find(client_id);
+        auto it = clients_.find(client_id.view());
         if (it == clients_.end()) return;
         auto& client = it->second;
         if (!client.session || client.session->generation.load() != generation || client.session->attached()) return;
         session = std::move(client.session);
-        --session_count_;
         if (!has_owner(client.owner)) clients_.erase(it);
     }
-    for (const auto& [filter, info] : session->subscriptions()) unsubscribe_filter(filter, client_id);
+    for (const auto& [filter, info] : session->subscriptions()) unsubscribe_filter(filter, client_id.str());
     session->clear();
-    records_.store().kv_remove(std::string(session_ns), client_id, {});
+    records_.store().kv_remove(std::string(session_ns), client_id.str(), {});
     Stats::add(stats_.clients_expired);
     log::debug("client {}: session ended", client_id);
 }
 
-void Broker::send_will(const std::string& client_id, mqtt::Will will) {
+void Broker::send_will(const util::SharedString& client_id, mqtt::Will will) {
     auto msg = std::make_shared<Message>();
     msg->topic = std::move(will.topic);
     msg->payload = std::move(will.payload);
@@ -256,14 +287,14 @@ void Broker::send_will(const std::string& client_id, mqtt::Will will) {
     msg->properties.correlation_data = std::move(p.correlation_data);
     msg->properties.user_properties = std::move(p.user_properties);
     if (p.message_expiry_interval) msg->expires_at = Clock::now() + std::chrono::seconds(*p.message_expiry_interval);
-    msg->origin = client_id;
+    msg->origin = client_id.str();
     log::debug("client {}: publishing will on {}", client_id, msg->topic);
     publish(msg);
 }
 
 void Broker::persist_session(const std::shared_ptr<session::Session>& session) {
     if (session->expiry_interval.load() == 0) return;  // ends with its connection
-    records_.store().kv_put(std::string(session_ns), session->client_id(), encode_session(session->save()),
+    records_.store().kv_put(std::string(session_ns), session->client_id().str(), encode_session(session->save()),
                             [id = session->client_id()](Result<void> r) {
                                 if (!r) log::error("persisting session {}: {}", id, r.error().message());
                             });
@@ -273,13 +304,13 @@ void Broker::save_sessions() {
     std::vector<std::shared_ptr<session::Session>> all;
     {
         std::scoped_lock lock(mu_);
-        all.reserve(session_count_);
+        all.reserve(clients_.size());
         for (const auto& [id, client] : clients_)
             if (client.session) all.push_back(client.session);
     }
     store::WriteBatch batch;
     for (const auto& s : all)
-        if (s->expiry_interval.load() != 0) batch.kv_put(std::string(session_ns), s->client_id(), encode_session(s->save()));
+        if (s->expiry_interval.load() != 0) batch.kv_put(std::string(session_ns), s->client_id().str(), encode_session(s->save()));
     if (batch.empty()) return;
     std::promise<Result<std::vector<store::WriteOutcome>>> done;
     auto committed = done.get_future();
@@ -338,9 +369,7 @@ void Broker::load_persisted() {
                       [this, id = session->client_id(), generation = session->generation.load()] { end_session(id, generation); });
             {
                 std::scoped_lock lock(mu_);
-                auto& client = clients_[session->client_id()];
-                if (!client.session) ++session_count_;
-                client.session = session;
+                clients_[session->client_id()].session = session;
             }
             ++sessions;
         }
@@ -360,7 +389,7 @@ Broker::QueueTotals Broker::queue_totals() const {
     std::vector<std::shared_ptr<session::Session>> sessions;
     {
         std::scoped_lock lock(mu_);
-        sessions.reserve(session_count_);
+        sessions.reserve(clients_.size());
         for (const auto& [id, client] : clients_)
             if (client.session) sessions.push_back(client.session);
     }
@@ -374,7 +403,7 @@ Broker::QueueTotals Broker::queue_totals() const {
 
 std::size_t Broker::session_count() const {
     std::scoped_lock lock(mu_);
-    return session_count_;
+    return clients_.size();
 }
 
 void Broker::publish_sys() {

@@ -16,6 +16,7 @@
 
 #include "common/config/config.hpp"
 #include "common/mqtt/packet.hpp"
+#include "common/util/shared_string.hpp"
 
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/io_context.hpp>
@@ -36,6 +37,7 @@
 namespace harperrt::daemon::session {
 class Connection;
 class Session;
+struct ProtocolState;
 struct SubscriptionInfo;
 }  // namespace harperrt::daemon::session
 
@@ -77,15 +79,29 @@ public:
 
     // Session registry. Takes over `client_id`: an existing connection of that client id
     // is closed (v5 DISCONNECT 0x8E session taken over). With clean_start the old session
-    // is discarded. Returns the session and whether it existed (session present).
-    std::pair<std::shared_ptr<session::Session>, bool> open_session(
-        const std::string& client_id, bool clean_start, const std::shared_ptr<session::Connection>& conn);
+    // is discarded. Returns the session and whether it existed (session present). The
+    // session is null when there is none and `need_session` is false: a clean start that
+    // ends with its connection creates its session on first need (session_for), so an idle
+    // client costs no Session. A connection that owns the id without a session has the
+    // empty session of MQTT's model: taken over without clean start, it is present.
+    std::pair<std::shared_ptr<session::Session>, bool> open_session(const util::SharedString& client_id,
+                                                                    bool clean_start, bool need_session,
+                                                                    const std::shared_ptr<session::Connection>& conn);
+    // The session of `conn` (after its CONNECT), created and attached now if it has none.
+    // Null when `conn` no longer owns its client id (taken over, so closing): what it asked
+    // for is dropped with it. Strand of `conn`.
+    std::shared_ptr<session::Session> session_for(const std::shared_ptr<session::Connection>& conn);
+    // The in-flight window of a connection's session: the client's Receive Maximum, capped
+    // by mqtt.limits.maxInflight.
+    std::uint16_t inflight_limit(const session::ProtocolState& st) const;
     // Called when a connection ends (`after_disconnect`: its last packet was a DISCONNECT):
     // detaches it; schedules the will, if a DISCONNECT did not clear it (after its delay),
     // and the session's expiry.
     void on_connection_closed(session::Connection& conn, bool after_disconnect);
     // A fresh unique client identifier (v5 Assigned Client Identifier).
     std::string assign_client_id();
+    // Sessions, connected and persistent: every client id the broker knows (a connected
+    // client without a Session object has its empty one, see open_session).
     std::size_t session_count() const;
     // Outbound QoS 1/2 messages of all sessions: waiting in their queues, and in flight.
     struct QueueTotals {
@@ -116,8 +132,8 @@ public:
 private:
     // Removes one of a session's subscriptions (a topic filter or a query) from the router.
     void unsubscribe_filter(const std::string& filter, const std::string& client_id);
-    void end_session(const std::string& client_id, std::uint64_t generation);
-    void send_will(const std::string& client_id, mqtt::Will will);
+    void end_session(const util::SharedString& client_id, std::uint64_t generation);
+    void send_will(const util::SharedString& client_id, mqtt::Will will);
 
     const config::Config& config_;
     boost::asio::io_context& io_;
@@ -128,8 +144,8 @@ private:
     Stats stats_;
     auth::Authorizer authorizer_{config_};
 
-    // What the broker knows of one client id: one map node and one copy of the id per
-    // client, not two. `session`: null once ended (expiry, clean start) while a connection
+    // What the broker knows of one client id: one map node per client, keyed by the id the
+    // session and the connection share. `session`: null once ended (expiry, clean start) while a connection
     // still owns the id. `owner`: the connection that opened the session last; reset to
     // empty when that connection closes as the owner, expired if it went away without
     // closing (has_owner() in broker.cpp tells the two apart). An entry is erased when it
@@ -138,15 +154,10 @@ private:
         std::shared_ptr<session::Session> session;
         std::weak_ptr<session::Connection> owner;
     };
-    // std::hash, but a type of our own: libstdc++ then stores no hash code in each node (it
-    // does for std::hash<std::string>), 8 bytes less per client; a rehash hashes the ids again.
-    struct ClientIdHash {
-        std::size_t operator()(const std::string& id) const noexcept { return std::hash<std::string>{}(id); }
-    };
-
     mutable std::mutex mu_;
-    std::unordered_map<std::string, Client, ClientIdHash> clients_;  // guarded by mu_
-    std::size_t session_count_ = 0;  // entries of clients_ with a session; guarded by mu_
+    // Searched by std::string_view (SharedString::Hash and Equal are transparent).
+    std::unordered_map<util::SharedString, Client, util::SharedString::Hash, util::SharedString::Equal>
+        clients_;  // guarded by mu_
     // Live connections: one slot each (the connection keeps its index), freed slots reused;
     // a deque, so 10k of them cost 16 bytes each, not a map node and a bucket (56). A
     // connection destroyed without being removed (the io_context going away at shutdown)

@@ -141,11 +141,16 @@ boost::asio::awaitable<void> handle_connect(Broker& broker, const std::shared_pt
         co_return;
     }
 
-    auto [session, present] = broker.open_session(client_id, c.clean_start, conn);
-    session->expiry_interval.store(expiry);
+    // A session now only when there is something to keep (broker.hpp, open_session): one to
+    // resume, an expiry, or a will delay (whose timer checks the session's generation).
+    st.id = util::SharedString(client_id);
+    const bool need_session = !c.clean_start || expiry != 0 ||
+                              (c.will && c.will->properties.will_delay_interval.value_or(0) != 0);
+    auto [session, present] = broker.open_session(st.id, c.clean_start, need_session, conn);
+    if (session) session->expiry_interval.store(expiry);
 
     st.connected = true;
-    st.username = login.user;  // the authenticated user (the certificate's CN under mTLS); empty: anonymous
+    if (login.user) st.username = std::make_unique<const std::string>(std::move(*login.user));
     st.session = session;
     if (c.will) st.will = std::make_unique<mqtt::Will>(std::move(*c.will));
     st.keep_alive = keep_alive;
@@ -196,8 +201,8 @@ boost::asio::awaitable<void> handle_connect(Broker& broker, const std::shared_pt
     log::debug("client {} connected from {} (MQTT {}, clean {}, keep alive {}s)", client_id, conn->remote(),
                mqtt::name(version), c.clean_start, keep_alive.count());
 
-    const auto inflight = std::min<std::uint16_t>(st.client_receive_maximum, limits.max_inflight);
-    session->attach(conn, inflight);
+    if (!session) co_return;
+    session->attach(conn, broker.inflight_limit(st));
 
     // Query subscriptions of a resumed session get a fresh snapshot instead of the changes
     // they missed (DESIGN.md §5; the router skips them while disconnected).

@@ -20,7 +20,7 @@ void handle_disconnect(Broker& broker, const std::shared_ptr<session::Connection
             const auto cap = static_cast<std::uint32_t>(
                 std::min<std::int64_t>(broker.config().mqtt.limits.max_session_expiry.count(), 0xffffffff));
             st.session_expiry_interval = std::min(*sei, cap);
-            st.session->expiry_interval.store(st.session_expiry_interval);
+            if (st.session) st.session->expiry_interval.store(st.session_expiry_interval);  // none: expiry was 0
         }
     }
     // v5 [MQTT-3.14.4-3] / 3.1.1 [MQTT-3.14.4-3]: a normal DISCONNECT discards the will.

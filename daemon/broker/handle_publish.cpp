@@ -120,7 +120,7 @@ std::shared_ptr<const encoding::Value> record_to_write(Broker& broker, const std
 // What the delivery of a write forwards from its PUBLISH (whose properties it takes).
 std::shared_ptr<const WriteOrigin> origin_of(mqtt::Publish& p, const session::ProtocolState& st) {
     auto origin = std::make_shared<WriteOrigin>();
-    origin->client_id = st.client_id();
+    origin->client_id = st.client_id().view();
     forward_properties(p.properties, origin->properties);
     origin->qos = p.qos;
     return origin;
@@ -164,8 +164,9 @@ enum class Verdict : std::uint8_t {
 // until the next call on this thread.
 const auth::Identity& identity_of(const session::ProtocolState& st) {
     thread_local auth::Identity who;
-    who.user = st.username;
-    who.client_id = st.client_id();  // assignment keeps the capacity
+    if (st.username) who.user = *st.username;  // assignment keeps the capacity
+    else who.user.reset();
+    who.client_id = st.client_id().view();  // assignment keeps the capacity
     return who;
 }
 
@@ -249,7 +250,9 @@ Verdict check_publish(Broker& broker, const std::shared_ptr<session::Connection>
     }
 
     if (p.qos == mqtt::QoS::exactly_once) {
-        auto& session = *st.session;
+        const auto owned = broker.session_for(conn);
+        if (!owned) return Verdict::answered;  // taken over, so closing: dropped with it
+        auto& session = *owned;
         // Exactly once: a resend before PUBREL is acknowledged again, not delivered again.
         if (!session.inbound_qos2_begin(p.packet_id)) {
             acknowledge(conn, p, mqtt::ReasonCode::success);
@@ -294,7 +297,7 @@ MessagePtr message_of(mqtt::Publish& p, const session::ProtocolState& st) {
     msg->retain = p.retain;
     if (p.properties.message_expiry_interval)
         msg->expires_at = Clock::now() + std::chrono::seconds(*p.properties.message_expiry_interval);
-    msg->origin = st.client_id();  // assignment keeps the recycled capacity
+    msg->origin = st.client_id().view();  // assignment keeps the recycled capacity
     forward_properties(p.properties, msg->properties);
     return msg;
 }

@@ -28,10 +28,14 @@ std::optional<encoding::Format> parse_accept(std::string_view value) {
     return encoding::choose_from_accept(value);
 }
 
+std::optional<std::string> identity_user(const session::ProtocolState& st) {
+    return st.username ? std::optional<std::string>(*st.username) : std::nullopt;
+}
+
 // Authorization of a subscription (daemon/auth/acl.hpp): read on every table whose
 // records the filter can match, and the topic rules when it can match plain topics.
 bool may_subscribe(Broker& broker, const session::ProtocolState& st, const std::string& filter) {
-    const auth::Identity who{st.username, st.client_id()};
+    const auth::Identity who{identity_user(st), st.client_id().str()};
     const auto& authorizer = broker.authorizer();
     const auto scope = topic::scope(filter, broker.records().tables());
     for (const auto& table : scope.tables)
@@ -63,12 +67,15 @@ void handle_subscribe(Broker& broker, const std::shared_ptr<session::Connection>
     std::vector<SnapshotRequest> snapshot;
     std::string problems;
 
-    const auth::Identity who{st.username, st.client_id()};
+    const auth::Identity who{identity_user(st), st.client_id().str()};
     auto refuse = [&](mqtt::ReasonCode code, const std::string& filter, std::string_view why) {
         ack.reason_codes.push_back(code);  // 3.1.1: every failure is 0x80
         if (!problems.empty()) problems += "; ";
         problems += filter + ": " + std::string(why);
     };
+    // Taken over (so closing): the subscriptions would belong to no one; dropped with it.
+    const auto session = broker.session_for(conn);
+    if (!session) return;
     const auto& tables = broker.records().tables();
     for (auto& sub : s.subscriptions) {
         // A query subscription (DESIGN.md §5): `Table/?query` on a declared table. Its
@@ -85,9 +92,9 @@ void handle_subscribe(Broker& broker, const std::shared_ptr<session::Connection>
             }
             auto options = sub.options;
             options.qos = std::min(options.qos, mqtt::QoS::at_least_once);  // limited QoS (DESIGN.md §5)
-            const bool is_new = st.session->add_subscription(sub.filter, {options, sub_id, accept});
+            const bool is_new = session->add_subscription(sub.filter, {options, sub_id, accept});
             broker.router().subscribe(topic::Filter{{}, sub.filter},
-                                      Subscriber{st.session, st.client_id(), options, sub_id, accept, {}, live.query});
+                                      Subscriber{session, st.client_id().str(), options, sub_id, accept, {}, live.query});
             ack.reason_codes.push_back(static_cast<mqtt::ReasonCode>(options.qos));
             const auto rh = options.retain_handling;
             if (rh == mqtt::RetainHandling::send_on_subscribe ||
@@ -121,8 +128,8 @@ void handle_subscribe(Broker& broker, const std::shared_ptr<session::Connection>
         }
         auto options = sub.options;
         options.qos = std::min(options.qos, mqtt::QoS::exactly_once);
-        const bool is_new = st.session->add_subscription(sub.filter, {options, sub_id, accept});
-        broker.router().subscribe(*filter, Subscriber{st.session, st.client_id(), options, sub_id, accept, {}, {}});
+        const bool is_new = session->add_subscription(sub.filter, {options, sub_id, accept});
+        broker.router().subscribe(*filter, Subscriber{session, st.client_id().str(), options, sub_id, accept, {}, {}});
         ack.reason_codes.push_back(static_cast<mqtt::ReasonCode>(options.qos));
         // Retained messages are not sent to shared subscriptions (v5 §4.8.2).
         const auto rh = options.retain_handling;
@@ -132,7 +139,7 @@ void handle_subscribe(Broker& broker, const std::shared_ptr<session::Connection>
     }
     if (v5 && !problems.empty() && st.request_problem_information) ack.properties.reason_string = problems;
     conn->send(ack);
-    broker.persist_session(st.session);
+    broker.persist_session(session);
 
     start_snapshot(broker, conn, std::move(snapshot));
 }
@@ -140,10 +147,12 @@ void handle_subscribe(Broker& broker, const std::shared_ptr<session::Connection>
 void handle_unsubscribe(Broker& broker, const std::shared_ptr<session::Connection>& conn, mqtt::Unsubscribe& u) {
     auto& st = conn->state();
     mqtt::Unsuback ack{u.packet_id, {}, {}};
+    // Without a session there is no subscription to remove (Broker::session_for).
+    const auto remove = [&](const std::string& f) { return st.session && st.session->remove_subscription(f); };
     for (const auto& f : u.filters) {
         if (query_filter(f, broker.records().tables())) {
-            const bool existed = st.session->remove_subscription(f);
-            broker.router().unsubscribe(topic::Filter{{}, f}, st.client_id());
+            const bool existed = remove(f);
+            broker.router().unsubscribe(topic::Filter{{}, f}, st.client_id().str());
             ack.reason_codes.push_back(existed ? mqtt::ReasonCode::success : mqtt::ReasonCode::no_subscription_existed);
             continue;
         }
@@ -152,12 +161,12 @@ void handle_unsubscribe(Broker& broker, const std::shared_ptr<session::Connectio
             ack.reason_codes.push_back(mqtt::ReasonCode::topic_filter_invalid);
             continue;
         }
-        const bool existed = st.session->remove_subscription(f);
-        broker.router().unsubscribe(*filter, st.client_id());
+        const bool existed = remove(f);
+        broker.router().unsubscribe(*filter, st.client_id().str());
         ack.reason_codes.push_back(existed ? mqtt::ReasonCode::success : mqtt::ReasonCode::no_subscription_existed);
     }
     conn->send(ack);
-    broker.persist_session(st.session);
+    if (st.session) broker.persist_session(st.session);
 }
 
 }  // namespace harperrt::daemon::broker

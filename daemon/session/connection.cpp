@@ -81,11 +81,6 @@ bool waits_for_puts(mqtt::PacketType type) {
 }
 }  // namespace
 
-const std::string& ProtocolState::client_id() const noexcept {
-    static const std::string none;
-    return session ? session->client_id() : none;
-}
-
 Connection::Connection(broker::Broker& broker, net::Stream stream)
     : broker_(broker),
       stream_(std::move(stream)),
@@ -93,69 +88,70 @@ Connection::Connection(broker::Broker& broker, net::Stream stream)
       wheel_(keep_alive_wheel(broker.io())),
       parking_(parking(broker.io())) {}
 
-asio::steady_timer& Connection::changed_timer() {
-    if (!changed_) {
-        changed_ = std::make_unique<asio::steady_timer>(stream_.get_executor());
-        changed_->expires_at(steady::time_point::max());
-    }
-    return *changed_;
+Connection::Pipeline& Connection::pipeline() {
+    if (!pipeline_) pipeline_ = std::make_unique<Pipeline>(stream_.get_executor());
+    return *pipeline_;
 }
 
 void Connection::snapshot_finished() {
     if (--snapshots_running_ > 0) return;
-    if (!deferred_.empty() && !draining_) {
+    if (!nothing_deferred() && !draining_) {
         draining_ = true;
         // The coroutine runs later: it must hold the connection from the start.
         asio::co_spawn(stream_.get_executor(), [self = shared_from_this()] { return self->drain_deferred(); },
                        asio::detached);
-    } else if (deferred_.empty()) {
+    } else if (nothing_deferred()) {
         notify_changed();
     }
 }
 
 asio::awaitable<void> Connection::drain_deferred() {
     auto self = shared_from_this();
-    while (!deferred_.empty() && snapshots_running_ == 0 && !closing_.load()) {
-        auto packet = std::move(deferred_.front());
-        deferred_.pop_front();
-        if (!ordered_.empty() && waits_for_puts(mqtt::type_of(packet))) co_await async_wait_ordered(0);
+    auto& deferred = pipeline().deferred;  // kept until the connection goes
+    while (!deferred.empty() && snapshots_running_ == 0 && !closing_.load()) {
+        auto packet = std::move(deferred.front());
+        deferred.pop_front();
+        if (ordered_pending() > 0 && waits_for_puts(mqtt::type_of(packet))) co_await async_wait_ordered(0);
         co_await broker::dispatch(broker_, self, packet);
     }
     draining_ = false;
-    if (closing_.load()) deferred_.clear();
+    if (closing_.load()) deferred.clear();
     // A SUBSCRIBE among them may have started a snapshot; its end drains the rest.
     notify_changed();
 }
 
 asio::awaitable<void> Connection::async_wait_snapshots() {
-    while ((snapshots_running_ > 0 || draining_ || !deferred_.empty()) && !closing_.load()) {
+    while ((snapshots_running_ > 0 || draining_ || !nothing_deferred()) && !closing_.load()) {
         error_code ec;
-        co_await changed_timer().async_wait(asio::redirect_error(asio::use_awaitable, ec));
+        co_await pipeline().changed.async_wait(asio::redirect_error(asio::use_awaitable, ec));
     }
 }
 
 std::uint64_t Connection::begin_ordered() {
-    ordered_.emplace_back();
-    return ordered_base_ + ordered_.size() - 1;
+    auto& p = pipeline();
+    p.ordered.emplace_back();
+    return p.ordered_base + p.ordered.size() - 1;
 }
 
 void Connection::complete_ordered(std::uint64_t ticket, std::optional<mqtt::Packet> ack) {
-    if (ticket < ordered_base_ || ticket - ordered_base_ >= ordered_.size()) return;
-    auto& slot = ordered_[static_cast<std::size_t>(ticket - ordered_base_)];
+    if (!pipeline_) return;
+    auto& p = *pipeline_;
+    if (ticket < p.ordered_base || ticket - p.ordered_base >= p.ordered.size()) return;
+    auto& slot = p.ordered[static_cast<std::size_t>(ticket - p.ordered_base)];
     slot.ready = true;
     if (ack) slot.ack = mqtt::encode(*ack, version_.load());
     bool sent = false;
     {
         std::scoped_lock lock(out_mu_);
-        while (!ordered_.empty() && ordered_.front().ready) {
-            const auto& bytes = ordered_.front().ack;
+        while (!p.ordered.empty() && p.ordered.front().ready) {
+            const auto& bytes = p.ordered.front().ack;
             if (!bytes.empty() && !(closing_.load() && writer_done_.load()) && !overflowed_) {
                 out_.insert(out_.end(), bytes.begin(), bytes.end());
                 broker::Stats::add(broker_.stats().messages_sent);
                 sent = true;
             }
-            ordered_.pop_front();
-            ++ordered_base_;
+            p.ordered.pop_front();
+            ++p.ordered_base;
         }
     }
     if (sent) wake_writer();
@@ -163,17 +159,17 @@ void Connection::complete_ordered(std::uint64_t ticket, std::optional<mqtt::Pack
 }
 
 void Connection::send_ordered(const mqtt::Packet& ack) {
-    if (ordered_.empty()) {
+    if (ordered_pending() == 0) {
         send(ack);
         return;
     }
-    ordered_.emplace_back(OrderedAck{true, mqtt::encode(ack, version_.load())});
+    pipeline_->ordered.emplace_back(OrderedAck{true, mqtt::encode(ack, version_.load())});
 }
 
 asio::awaitable<void> Connection::async_wait_ordered(std::size_t max_pending) {
-    while (ordered_.size() > max_pending && !closing_.load()) {
+    while (ordered_pending() > max_pending && !closing_.load()) {
         error_code ec;
-        co_await changed_timer().async_wait(asio::redirect_error(asio::use_awaitable, ec));
+        co_await pipeline().changed.async_wait(asio::redirect_error(asio::use_awaitable, ec));
     }
 }
 
@@ -189,10 +185,10 @@ asio::awaitable<void> Connection::async_wait_drained(std::size_t max_bytes, std:
         // holds its lock while it calls send_publish, which takes out_mu_; found by TSan
         // with two threads as a lock-order inversion).
         if (drained && (!state_.session || state_.session->queued() <= max_queued)) co_return;
-        // The writer cancels changed_ after every write; nothing can run between the check
-        // above and this wait (both on the strand), so no wake-up is missed.
+        // The writer cancels the timer after every write; nothing can run between the
+        // check above and this wait (both on the strand), so no wake-up is missed.
         error_code ec;
-        co_await changed_timer().async_wait(asio::redirect_error(asio::use_awaitable, ec));
+        co_await pipeline().changed.async_wait(asio::redirect_error(asio::use_awaitable, ec));
     }
 }
 
@@ -469,14 +465,15 @@ asio::awaitable<bool> Connection::handle_buffered(std::span<const std::byte> pen
         const auto type = mqtt::type_of(packet);
         const bool ack = type == mqtt::PacketType::puback || type == mqtt::PacketType::pubrec ||
                          type == mqtt::PacketType::pubcomp;
-        if (!ack && (snapshots_running_ > 0 || draining_ || !deferred_.empty())) {
-            deferred_.emplace_back(std::move(packet));
+        if (!ack && (snapshots_running_ > 0 || draining_ || !nothing_deferred())) {
+            auto& deferred = pipeline().deferred;
+            deferred.emplace_back(std::move(packet));
             // A client that keeps sending while a snapshot streams is read no faster
             // than it is served.
-            if (deferred_.size() >= max_deferred) co_await async_wait_snapshots();
+            if (deferred.size() >= max_deferred) co_await async_wait_snapshots();
             continue;
         }
-        if (!ordered_.empty() && waits_for_puts(type)) co_await async_wait_ordered(0);
+        if (ordered_pending() > 0 && waits_for_puts(type)) co_await async_wait_ordered(0);
         if (!broker::dispatch_now(broker_, self, packet)) co_await broker::dispatch(broker_, self, packet);
         if (closing_.load()) co_return false;
         // Design note 6: part of a refilled window goes out while the rest is handled.

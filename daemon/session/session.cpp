@@ -9,7 +9,7 @@
 
 namespace harperrt::daemon::session {
 
-Session::Session(std::string client_id, std::uint32_t max_queued)
+Session::Session(util::SharedString client_id, std::uint32_t max_queued)
     : max_queued_(max_queued), client_id_(std::move(client_id)) {}
 
 void Session::deliver(const broker::MessagePtr& msg, mqtt::QoS qos, std::vector<std::uint32_t> subscription_ids,
@@ -50,7 +50,7 @@ void Session::deliver(const broker::MessagePtr& msg, mqtt::QoS qos, std::vector<
 PersistedSession Session::save() const {
     std::scoped_lock lock(mu_);
     PersistedSession out;
-    out.client_id = client_id_;
+    out.client_id = client_id_.str();
     out.expiry_interval = expiry_interval.load();
     out.disconnected_at = disconnected_at.load();
     if (subscriptions_) out.subscriptions = *subscriptions_;
@@ -66,7 +66,7 @@ PersistedSession Session::save() const {
 }
 
 std::shared_ptr<Session> Session::restore(PersistedSession state, std::uint32_t max_queued) {
-    auto s = std::make_shared<Session>(std::move(state.client_id), max_queued);
+    auto s = std::make_shared<Session>(util::SharedString(state.client_id), max_queued);
     s->expiry_interval.store(state.expiry_interval);
     s->disconnected_at.store(state.disconnected_at);
     std::scoped_lock lock(s->mu_);

@@ -37,6 +37,7 @@
 
 #include "common/mqtt/packet.hpp"
 #include "common/util/lazy_deque.hpp"
+#include "common/util/shared_string.hpp"
 #include "common/util/small_mutex.hpp"
 
 #include <atomic>
@@ -84,9 +85,9 @@ struct PersistedSession {
 
 class Session {
 public:
-    Session(std::string client_id, std::uint32_t max_queued);
+    Session(util::SharedString client_id, std::uint32_t max_queued);
 
-    const std::string& client_id() const noexcept { return client_id_; }
+    const util::SharedString& client_id() const noexcept { return client_id_; }
 
     // Delivers `msg` at `qos` (already min(publish, granted)) with the subscription
     // identifiers that matched, the RETAIN flag to send, and the format the subscription
@@ -185,7 +186,7 @@ private:
     // A Session is allocated per client id, most of them idle: members are ordered so that
     // none needs padding, and what many sessions never use is allocated on first use.
     const std::uint32_t max_queued_;
-    const std::string client_id_;
+    const util::SharedString client_id_;  // shared with the broker's registry and the connection
 
     mutable util::SmallMutex mu_;  // 4 bytes (std::mutex: 40)
     std::shared_ptr<Connection> conn_;        // guarded by mu_

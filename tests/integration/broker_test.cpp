@@ -294,6 +294,55 @@ TEST_P(BrokerTest, SessionTakeover) {
     second->expect<mqtt::Pingresp>();
 }
 
+// A client that starts clean has a session from its CONNECT on, in MQTT's terms, though the
+// broker creates the Session object only when something needs one (broker.hpp,
+// open_session). Taken over without clean start, that empty session is present; with
+// clean start, it is not. Either way the newcomer works.
+TEST_P(BrokerTest, TakeoverOfAnIdleCleanClientFindsItsEmptySession) {
+    auto first = client("idle");
+    TestClient second(daemon_.mqtt_port(), GetParam());
+    EXPECT_TRUE(second.connect("idle", false).session_present);
+    EXPECT_TRUE(first->wait_closed());
+    second.subscribe("after/takeover", QoS::at_least_once);
+    auto pub = client("pub");
+    pub->publish("after/takeover", "hello", QoS::at_least_once);
+    EXPECT_EQ(second.receive_publish().payload, "hello");
+
+    auto fresh = client("idle2");
+    TestClient clean(daemon_.mqtt_port(), GetParam());
+    EXPECT_FALSE(clean.connect("idle2", true).session_present);
+    EXPECT_TRUE(fresh->wait_closed());
+    clean.send(mqtt::Pingreq{});
+    clean.expect<mqtt::Pingresp>();
+}
+
+// Acknowledgements and UNSUBSCRIBE from a client with no session state yet (it never
+// subscribed nor published at QoS 2): every packet id is unknown, no filter subscribed.
+TEST_P(BrokerTest, AcksAndUnsubscribeBeforeAnySessionState) {
+    auto c = client("fresh");
+    c->send(mqtt::Pubrel{5, ReasonCode::success, {}});
+    const auto comp = c->expect<mqtt::Pubcomp>();
+    EXPECT_EQ(comp.packet_id, 5);
+    if (v5()) {
+        EXPECT_EQ(comp.reason_code, ReasonCode::packet_identifier_not_found);
+    }
+    c->send(mqtt::Pubrec{6, ReasonCode::success, {}});
+    const auto rel = c->expect<mqtt::Pubrel>();
+    EXPECT_EQ(rel.packet_id, 6);
+    if (v5()) {
+        EXPECT_EQ(rel.reason_code, ReasonCode::packet_identifier_not_found);
+    }
+    c->send(mqtt::Unsubscribe{7, {"never/subscribed"}, {}});
+    const auto unsub = c->expect<mqtt::Unsuback>();
+    EXPECT_EQ(unsub.packet_id, 7);
+    if (v5()) {
+        ASSERT_EQ(unsub.reason_codes.size(), 1u);
+        EXPECT_EQ(unsub.reason_codes[0], ReasonCode::no_subscription_existed);
+    }
+    c->send(mqtt::Pingreq{});
+    c->expect<mqtt::Pingresp>();
+}
+
 TEST_P(BrokerTest, PersistentSessionQueuesQos1WhileOffline) {
     mqtt::Properties forever;
     if (v5()) forever.session_expiry_interval = 3600;

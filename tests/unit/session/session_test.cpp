@@ -28,7 +28,7 @@ SubscriptionInfo info(QoS qos, std::uint32_t id = 0) {
 }
 
 TEST(Session, SubscriptionsAreAddedReplacedAndRemoved) {
-    Session s("client", 10);
+    Session s(util::SharedString("client"), 10);
     EXPECT_TRUE(s.subscriptions().empty());
     EXPECT_FALSE(s.remove_subscription("a/#"));  // none yet
     EXPECT_TRUE(s.add_subscription("a/#", info(QoS::at_most_once)));
@@ -50,7 +50,7 @@ TEST(Session, SubscriptionsAreAddedReplacedAndRemoved) {
 }
 
 TEST(Session, OfflineQos1And2AreQueuedUpToTheLimitAndQos0IsDiscarded) {
-    Session s("client", 2);
+    Session s(util::SharedString("client"), 2);
     EXPECT_FALSE(s.attached());
     s.deliver(message("t/0"), QoS::at_most_once, {}, false);  // offline QoS 0: discarded (v5 §4.1)
     EXPECT_EQ(s.queued(), 0u);
@@ -64,7 +64,7 @@ TEST(Session, OfflineQos1And2AreQueuedUpToTheLimitAndQos0IsDiscarded) {
 }
 
 TEST(Session, InboundQos2IdentifiersAreRememberedUntilPubrel) {
-    Session s("client", 10);
+    Session s(util::SharedString("client"), 10);
     EXPECT_EQ(s.inbound_qos2_count(), 0u);
     EXPECT_FALSE(s.inbound_qos2_release(5));
     EXPECT_TRUE(s.inbound_qos2_begin(5));
@@ -77,7 +77,7 @@ TEST(Session, InboundQos2IdentifiersAreRememberedUntilPubrel) {
 }
 
 TEST(Session, ClearDropsEverything) {
-    Session s("client", 10);
+    Session s(util::SharedString("client"), 10);
     s.add_subscription("a", info(QoS::at_least_once));
     s.deliver(message("a"), QoS::at_least_once, {}, false);
     s.inbound_qos2_begin(1);
@@ -91,7 +91,7 @@ TEST(Session, ClearDropsEverything) {
 }
 
 TEST(Session, SaveAndRestoreKeepTheState) {
-    Session s("keeper", 10);
+    Session s(util::SharedString("keeper"), 10);
     s.expiry_interval.store(600);
     s.disconnected_at.store(1234);
     s.add_subscription("a/+", info(QoS::at_least_once, 3));
@@ -124,7 +124,7 @@ TEST(Session, SaveAndRestoreKeepTheState) {
     EXPECT_FALSE(r->inbound_qos2_begin(9));  // still awaiting PUBREL
 
     // A session without subscriptions or anything queued saves and restores as empty.
-    Session empty("empty", 10);
+    Session empty(util::SharedString("empty"), 10);
     auto none = empty.save();
     EXPECT_TRUE(none.subscriptions.empty());
     EXPECT_TRUE(none.queue.empty());
