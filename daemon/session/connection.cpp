@@ -8,6 +8,7 @@
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
+#include <boost/asio/execution_context.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/use_awaitable.hpp>
@@ -19,6 +20,7 @@
 #include <cerrno>
 #include <cstring>
 #include <exception>
+#include <typeinfo>
 #include <vector>
 
 namespace harperrt::daemon::session {
@@ -400,8 +402,56 @@ void Connection::append_locked(const mqtt::Packet& packet) {
 
 void Connection::wake_writer() {
     if (wake_pending_.exchange(true)) return;
+    auto ex = stream_.get_executor();
+    // Design note 9: one handler for the writers woken on the io_context's one thread.
+    // (Boost 1.74's any_executor::target() casts without checking the type: a strand
+    // connection's executor must not be taken for the io_context's.)
+    const bool plain = ex.target_type() == typeid(asio::io_context::executor_type);
+    if (const auto* io = plain ? ex.target<asio::io_context::executor_type>() : nullptr;
+        io && &io->context() == &broker_.io() && io->running_in_this_thread()) {
+        broker_.woken_writers().add(shared_from_this());
+        return;
+    }
     auto self = shared_from_this();
-    asio::post(stream_.get_executor(), [self] { self->write_next(); });
+    asio::post(ex, [self] { self->write_next(); });
+}
+
+namespace {
+// Owns the WokenWriters of one io_context; its shutdown drops what is due, as the
+// io_context drops the handler that would have run it.
+class WokenWritersService : public asio::execution_context::service {
+public:
+    static asio::execution_context::id id;
+    explicit WokenWritersService(asio::io_context& io) : asio::execution_context::service(io), writers(io) {}
+    WokenWriters writers;
+
+private:
+    void shutdown() override { writers.clear(); }
+};
+asio::execution_context::id WokenWritersService::id;
+}  // namespace
+
+WokenWriters& woken_writers(asio::io_context& io) { return asio::use_service<WokenWritersService>(io).writers; }
+
+void WokenWriters::add(std::shared_ptr<Connection> conn) {
+    due_.push_back(std::move(conn));
+    if (posted_) return;
+    posted_ = true;
+    asio::post(io_, [this] { run(); });
+}
+
+void WokenWriters::run() {
+    posted_ = false;
+    // A writer run here may wake others: they go to due_ and the next round.
+    std::swap(due_, running_);
+    for (const auto& conn : running_) conn->write_next();
+    running_.clear();
+}
+
+void WokenWriters::clear() noexcept {
+    due_.clear();
+    running_.clear();
+    posted_ = false;
 }
 
 void Connection::close(std::optional<mqtt::ReasonCode> reason, std::string reason_string) {
