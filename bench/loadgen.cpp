@@ -16,7 +16,9 @@
 //   latency   --rate 10000 --qos 1 --count N --spin 0|1
 //             1 publisher paced by a timerfd at --rate, 1 subscriber; each payload carries
 //             its intended send time, so queueing delay is not hidden (no coordinated
-//             omission). Reports p50/p90/p99/p999/max in microseconds. --spin 1: the
+//             omission). Reports p50/p90/p99/p999/max in microseconds, and apart: the
+//             same from the actual send time, and the generator's send lag (actual -
+//             intended: its timer wake-up when it sleeps). --spin 1: the
 //             generator polls (epoll_wait with timeout 0) instead of sleeping, so its own
 //             wake-up is not counted in each sample: the broker's wake-up and work remain.
 //   retained  --count N --pubs 10 --inflight 1000 --prefix Bench/
@@ -359,10 +361,13 @@ private:
         ++delivered_;
         last_rx_ns_ = now_ns();
         if (first & 1) ++retained_rx_;
-        if (want_latency_ && payload.size() >= 8) {
-            std::int64_t sent_at = 0;
-            std::memcpy(&sent_at, payload.data(), sizeof sent_at);
-            latencies_.push_back(last_rx_ns_ - sent_at);
+        if (want_latency_ && payload.size() >= 16) {
+            std::int64_t intended = 0, actual = 0;
+            std::memcpy(&intended, payload.data(), sizeof intended);
+            std::memcpy(&actual, payload.data() + sizeof intended, sizeof actual);
+            latencies_.push_back(last_rx_ns_ - intended);
+            from_send_.push_back(last_rx_ns_ - actual);
+            send_lags_.push_back(actual - intended);
         }
     }
 
@@ -466,6 +471,12 @@ private:
             ++total_inflight_;
         }
         std::memcpy(c.pub.payload.data(), &stamp, sizeof stamp);
+        if (want_latency_ && c.pub.payload.size() >= 2 * sizeof stamp) {
+            // The actual send time as well: the gap to the intended one is the generator's
+            // own lag (its timer wake-up when it sleeps), reported apart.
+            const std::int64_t actual = now_ns();
+            std::memcpy(c.pub.payload.data() + sizeof stamp, &actual, sizeof actual);
+        }
         m::encode_publish_to(c.pub, version_, c.out);
         ++c.sent;
         ++sent_;
@@ -577,6 +588,8 @@ private:
         if (rate <= 0) die("--rate must be positive");
         want_latency_ = true;
         latencies_.reserve(static_cast<std::size_t>(count_));
+        from_send_.reserve(static_cast<std::size_t>(count_));
+        send_lags_.reserve(static_cast<std::size_t>(count_));
         Conn& sub = open(Role::subscriber, 0);
         if (!wait_for([&] { return sub.connacked; })) return report();
         subscribe(sub, "bench/latency", qos_);
@@ -766,6 +779,16 @@ private:
             add("p99_us", pct(0.99));
             add("p999_us", pct(0.999));
             add("max_us", num(static_cast<double>(latencies_.back()) / 1e3));
+            // The same samples from the actual send time (without the generator's lag), and
+            // the lag itself: where a sample's time goes, the generator's part apart.
+            const auto pct_of = [&](std::vector<std::int64_t>& v, double p) {
+                std::sort(v.begin(), v.end());
+                return num(static_cast<double>(v[static_cast<std::size_t>(p * static_cast<double>(v.size() - 1))]) / 1e3);
+            };
+            add("from_send_p50_us", pct_of(from_send_, 0.50));
+            add("from_send_p99_us", pct_of(from_send_, 0.99));
+            add("send_lag_p50_us", pct_of(send_lags_, 0.50));
+            add("send_lag_p99_us", pct_of(send_lags_, 0.99));
         }
         if (pid_ > 0) {
             add("broker_cpu_s", num(cpu_));
@@ -809,7 +832,9 @@ private:
     bool want_latency_ = false, rate_basis_acks_ = false;
     bool spin_ = false;  // latency: poll instead of sleeping
     bool error_ = false, timed_out_ = false, stopping_ = false;
-    std::vector<std::int64_t> latencies_;
+    std::vector<std::int64_t> latencies_;  // receive - intended send time
+    std::vector<std::int64_t> from_send_;  // receive - actual send time
+    std::vector<std::int64_t> send_lags_;  // actual - intended send time
     double cpu_ = 0;
     std::uint64_t rss_ = 0, rss_before_ = 0;
 };

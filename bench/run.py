@@ -67,13 +67,18 @@ def scenarios(quick, records=10_000_000):
          [("deliveries/s", "rate", True), ("lost", "lost", False)]),
         # Both processes under SCHED_FIFO (chrt -f 10) when allowed: on a machine shared with
         # builds, CFS time slices (ms) would otherwise be all this scenario measures.
+        # Also from the actual send time, and the generator's send lag (its timer wake-up):
+        # where a sample's time goes.
         ("latency_q1", ["latency", "--qos", "1", "--rate", "10000", "--count", "1000" if q else "30000"], [],
-         [("p50 us", "p50_us", False), ("p99 us", "p99_us", False), ("p99.9 us", "p999_us", False)], {"rt": True}),
+         [("p50 us", "p50_us", False), ("p99 us", "p99_us", False), ("p99.9 us", "p999_us", False),
+          ("p50 us from send", "from_send_p50_us", False), ("send lag p50 us", "send_lag_p50_us", False)],
+         {"rt": True}),
         # The same with the generator polling instead of sleeping: each sample then holds
         # the broker's wake-up and work, not the generator's own wake-up as well.
         ("latency_q1_spin", ["latency", "--qos", "1", "--rate", "10000", "--count", "1000" if q else "30000",
                              "--spin", "1"], [],
-         [("p50 us", "p50_us", False), ("p99 us", "p99_us", False), ("p99.9 us", "p999_us", False)],
+         [("p50 us", "p50_us", False), ("p99 us", "p99_us", False), ("p99.9 us", "p999_us", False),
+          ("p50 us from send", "from_send_p50_us", False), ("send lag p50 us", "send_lag_p50_us", False)],
          {"rt": True, "loadgen_rt": False}),  # a polling process under SCHED_FIFO would starve its core
         # Two measurements on one broker: the puts populate what the snapshot reads.
         ("retained_q1+snapshot",
