@@ -2,6 +2,8 @@
 // options and where they leave their exit code (DESIGN.md §8 lists the codes).
 #pragma once
 
+#include <functional>
+
 #include <CLI/CLI.hpp>
 
 #include <string>
@@ -22,6 +24,10 @@ enum ExitCode : int {
 
 struct Context {
     int exit_code = exit_ok;
+    // What runs once the command line is parsed and the parser is gone; its result is the
+    // exit code. `serve` runs the daemon here, so the parser's ~80 KB of options (every
+    // subcommand's) are freed before it starts.
+    std::function<int()> after_parse;
 };
 
 // One per subcommand file (cmd/<name>.cpp).

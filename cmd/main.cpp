@@ -10,9 +10,12 @@
 #define HARPERRT_VERSION "0.0.0"
 #endif
 
-int main(int argc, char** argv) {
-    using namespace harperrt::cmd;
-    Context ctx;
+namespace {
+using namespace harperrt::cmd;
+
+// Parses the command line and runs the command, unless it left an after_parse (serve),
+// which main runs once the parser is destroyed.
+int parse_and_run(Context& ctx, int argc, char** argv) {
     CLI::App app{"harperrt: a database that speaks MQTT (SQLite record store + MQTT 3.1.1/5.0 broker)",
                  "harperrt"};
     // `-h` is the host in sub/pub/get/put, as in mosquitto's clients: help is --help only.
@@ -45,4 +48,11 @@ int main(int argc, char** argv) {
         return exit_usage;
     }
     return ctx.exit_code;
+}
+}  // namespace
+
+int main(int argc, char** argv) {
+    Context ctx;
+    const int code = parse_and_run(ctx, argc, argv);
+    return ctx.after_parse ? ctx.after_parse() : code;
 }

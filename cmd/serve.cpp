@@ -72,7 +72,7 @@ void add_serve_command(CLI::App& app, Context& ctx) {
         "  harperrt serve                                  # 127.0.0.1:1883, data in ./data\n"
         "  harperrt serve -c harperrt.yaml\n"
         "  harperrt serve --set mqtt.network.port=0 --ready-file /tmp/ready.json\n");
-    sub->callback([opts, &ctx] { ctx.exit_code = run_serve(*opts); });
+    sub->callback([opts, &ctx] { ctx.after_parse = [opts] { return run_serve(*opts); }; });
 }
 
 }  // namespace harperrt::cmd

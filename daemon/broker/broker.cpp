@@ -166,6 +166,11 @@ std::pair<std::shared_ptr<session::Session>, bool> Broker::open_session(
     return {session, present};
 }
 
+boost::asio::thread_pool& Broker::auth_pool() {
+    std::call_once(auth_pool_started_, [this] { auth_pool_.emplace(2); });
+    return *auth_pool_;
+}
+
 std::uint16_t Broker::inflight_limit(const session::ProtocolState& st) const {
     return std::min<std::uint16_t>(st.client_receive_maximum, config_.mqtt.limits.max_inflight);
 }

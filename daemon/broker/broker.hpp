@@ -29,6 +29,7 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <span>
 #include <string>
 #include <unordered_map>
@@ -60,7 +61,7 @@ public:
     // Threads for password verification (they block for the KDF's duration). Owned here,
     // not a static, so they are joined while the broker goes away: OpenSSL's per-thread
     // state is freed at thread exit, which must happen before OpenSSL's own atexit cleanup.
-    boost::asio::thread_pool& auth_pool() noexcept { return auth_pool_; }
+    boost::asio::thread_pool& auth_pool();
     Stats& stats() noexcept { return stats_; }
     // Authentication and authorization (daemon/auth/); reloaded on SIGHUP.
     auth::Authorizer& authorizer() noexcept { return authorizer_; }
@@ -144,7 +145,10 @@ private:
     Router router_;
     RetainedMessages retained_;
     Records records_;
-    boost::asio::thread_pool auth_pool_{2};
+    // Started by the first password check: a daemon without passwords runs no threads
+    // (and their stacks) for them.
+    std::once_flag auth_pool_started_;
+    std::optional<boost::asio::thread_pool> auth_pool_;
     Stats stats_;
     auth::Authorizer authorizer_{config_};
 
