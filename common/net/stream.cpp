@@ -1,5 +1,7 @@
 #include "common/net/stream_impl.hpp"
 
+#include "common/util/recycling_allocator.hpp"
+
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
@@ -143,8 +145,20 @@ asio::awaitable<void> Stream::async_write(std::span<const asio::const_buffer> bu
     }
 }
 
-void Stream::async_write(asio::const_buffer buf, std::function<void(error_code)> handler) {
-    auto done = [h = std::move(handler)](error_code ec, std::size_t) { h(ec); };
+namespace {
+// The completion of Stream::async_write's callback form: its owner, its function, and the
+// allocator Asio allocates the operation with (associated_allocator).
+struct WriteDone {
+    std::shared_ptr<void> owner;
+    void (*fn)(void*, error_code);
+    using allocator_type = util::RecyclingAllocator<void>;
+    allocator_type get_allocator() const noexcept { return {}; }
+    void operator()(error_code ec, std::size_t) const { fn(owner.get(), ec); }
+};
+}  // namespace
+
+void Stream::async_write(asio::const_buffer buf, std::shared_ptr<void> owner, void (*fn)(void*, error_code)) {
+    WriteDone done{std::move(owner), fn};
     switch (impl_->s.index()) {
     case 0: asio::async_write(at<0>(*impl_), buf, std::move(done)); break;
     case 1: asio::async_write(at<1>(*impl_), buf, std::move(done)); break;

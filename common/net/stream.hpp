@@ -65,9 +65,12 @@ public:
     // Writes every byte of `bufs` (one gather write on TCP); sets `ec` on failure.
     asio::awaitable<void> async_write(std::span<const asio::const_buffer> bufs, error_code& ec);
 
-    // The same with a callback (no coroutine frame held per connection): `handler` runs on
-    // the stream's executor. `buf` must stay valid until then.
-    void async_write(asio::const_buffer buf, std::function<void(error_code)> handler);
+    // The same with a callback (no coroutine frame held per connection): done(owner.get(),
+    // ec) runs on the stream's executor; `owner` is kept alive until then, and `buf` must
+    // stay valid. A function pointer and an owner rather than a std::function, whose
+    // capture of a shared_ptr is a heap block per write; the operation's own memory comes
+    // from util::RecyclingAllocator.
+    void async_write(asio::const_buffer buf, std::shared_ptr<void> owner, void (*done)(void* owner, error_code ec));
 
     // TCP: writes what the socket takes now without blocking and returns the count (0 when
     // it would block; `ec` set on failure). Other transports frame or encrypt their writes:

@@ -649,9 +649,8 @@ void Connection::write_next() {
     }
     writing_ = true;
     acks_unflushed_ = 0;
-    auto self = shared_from_this();
-    stream_.async_write(asio::const_buffer(writing_buf_.data(), writing_buf_.size()),
-                        [self](error_code ec) { self->on_written(ec); });
+    stream_.async_write(asio::const_buffer(writing_buf_.data(), writing_buf_.size()), shared_from_this(),
+                        [](void* self, error_code ec) { static_cast<Connection*>(self)->on_written(ec); });
 }
 
 void Connection::flush_now() {
