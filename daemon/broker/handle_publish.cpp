@@ -22,6 +22,7 @@
 #include <boost/asio/use_awaitable.hpp>
 
 #include <algorithm>
+#include <optional>
 
 namespace harperrt::daemon::broker {
 
@@ -310,27 +311,20 @@ std::vector<Target>::const_iterator first_congested(const std::vector<Target>& t
 }
 
 // Back-pressure (DESIGN.md §6): a QoS 1/2 message whose connected subscriber has a full
-// queue waits here, so this publisher's socket is read no faster than its messages can be
+// queue waits, so this publisher's socket is read no faster than its messages can be
 // queued; nothing is dropped for a subscriber that is reading. Offline sessions do not
 // hold publishers back: their queue limit applies. The congested session wakes this
-// publisher when its queue has room (Session::wait_for_room); the timer is only the
-// give-up deadline and a recheck of our own close. A coroutine apart from handle_publish,
-// so its frame (timer, executor) is allocated only when a subscriber is congested.
-boost::asio::awaitable<void> wait_for_room(const std::shared_ptr<session::Connection>& conn,
-                                           const std::vector<Target>& targets) {
-    const auto give_up = Clock::now() + backpressure_limit;
-    std::shared_ptr<boost::asio::steady_timer> wait;
+// publisher when its queue has room (Session::wait_for_room, Connection::room_available);
+// the deadline returned here is only the give-up limit and a recheck of our own close.
+// Nothing is allocated per wait but Asio's own operation: the timer is the connection's,
+// the session keeps the publisher in a list it reuses.
+std::optional<Clock::time_point> room_wait(const std::shared_ptr<session::Connection>& conn,
+                                           const std::vector<Target>& targets, Clock::time_point give_up) {
     for (;;) {
         const auto full = first_congested(targets);
         const auto now = Clock::now();
-        if (full == targets.end() || conn->closing() || now >= give_up) break;
-        const auto executor = co_await boost::asio::this_coro::executor;
-        if (!wait) wait = std::make_shared<boost::asio::steady_timer>(executor);
-        wait->expires_at(std::min(give_up, now + backpressure_recheck));
-        auto wake = [wait, executor] { boost::asio::post(executor, [wait] { wait->cancel(); }); };
-        if (!full->session->wait_for_room(std::move(wake))) continue;
-        boost::system::error_code ec;
-        co_await wait->async_wait(boost::asio::redirect_error(boost::asio::use_awaitable, ec));
+        if (full == targets.end() || conn->closing() || now >= give_up) return std::nullopt;
+        if (full->session->wait_for_room(conn)) return std::min(give_up, now + backpressure_recheck);
     }
 }
 
@@ -370,8 +364,10 @@ boost::asio::awaitable<void> handle_publish(Broker& broker, const std::shared_pt
 
     const auto msg = message_of(p, conn->state());
     auto targets = broker.router().match(msg);
-    if (msg->qos != mqtt::QoS::at_most_once && first_congested(*targets) != targets->end())
-        co_await wait_for_room(conn, *targets);
+    if (msg->qos != mqtt::QoS::at_most_once && first_congested(*targets) != targets->end()) {
+        const auto give_up = Clock::now() + backpressure_limit;
+        while (const auto until = room_wait(conn, *targets, give_up)) co_await conn->async_wait_room(*until);
+    }
     finish_publish(broker, conn, p, msg, std::move(targets));
 }
 

@@ -233,11 +233,14 @@ bool Session::congested() const {
     return conn_ != nullptr && queue_.size() >= congestion_threshold(max_queued_);
 }
 
-bool Session::wait_for_room(std::function<void()> wake) {
+bool Session::wait_for_room(const std::shared_ptr<Connection>& publisher) {
     std::scoped_lock lock(mu_);
     if (conn_ == nullptr || queue_.size() < congestion_threshold(max_queued_)) return false;
-    if (!room_waiters_) room_waiters_ = std::make_unique<std::vector<std::function<void()>>>();
-    room_waiters_->push_back(std::move(wake));
+    if (!room_waiters_) room_waiters_ = std::make_unique<std::vector<std::weak_ptr<Connection>>>();
+    const auto same = [&](const std::weak_ptr<Connection>& w) {
+        return !w.owner_before(publisher) && !publisher.owner_before(w);
+    };
+    if (std::none_of(room_waiters_->begin(), room_waiters_->end(), same)) room_waiters_->push_back(publisher);
     return true;
 }
 
@@ -246,9 +249,10 @@ void Session::notify_room_locked() {
     // place (each PUBACK would wake all of them for one message).
     const std::size_t max = max_queued_;
     const std::size_t low_water = max > 0 ? max - std::max<std::size_t>(1, max / 4) : 0;
-    if (!room_waiters_ || (conn_ != nullptr && queue_.size() > low_water)) return;
-    const auto waiters = std::move(room_waiters_);  // leaves room_waiters_ null
-    for (auto& wake : *waiters) wake();
+    if (!room_waiters_ || room_waiters_->empty() || (conn_ != nullptr && queue_.size() > low_water)) return;
+    for (const auto& waiter : *room_waiters_)
+        if (auto publisher = waiter.lock()) publisher->room_available();
+    room_waiters_->clear();
 }
 
 std::size_t Session::inflight() const {

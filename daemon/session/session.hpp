@@ -133,11 +133,10 @@ public:
     // for publishers racing on other threads) at maxQueuedMessages: a QoS 1/2 publisher
     // should wait rather than have its message dropped. Any thread.
     bool congested() const;
-    // While congested(): keeps `wake` and calls it once (from any thread, under the session's
-    // lock, so it must only post) when a quarter of the queue is free again or the client
-    // detaches;
-    // returns true. Returns false, dropping `wake`, when not congested.
-    bool wait_for_room(std::function<void()> wake);
+    // While congested(): remembers `publisher` (once, however often it asks) and calls its
+    // room_available() (which only posts) when a quarter of the queue is free again or the
+    // client detaches; returns true. Returns false when not congested. Any thread.
+    bool wait_for_room(const std::shared_ptr<Connection>& publisher);
     std::size_t inflight() const;
 
     // Everything a restart must keep (subscriptions, in flight, queue, inbound QoS 2 ids),
@@ -194,14 +193,16 @@ private:
     util::LazyDeque<Outbound> queue_;         // guarded by mu_
     std::uint64_t next_seq_ = 0;              // guarded by mu_
     // Allocated on first use and null while unused (freed again by clear(), the last
-    // unsubscribe, the end of the last snapshot, the wake-up of the waiters): most sessions
+    // unsubscribe, the end of the last snapshot): most sessions
     // never see a QoS 2 publish, a snapshot that overlaps live updates or a congested queue,
     // and an idle client may not subscribe at all. An empty std::set or std::map is 48
     // bytes, a std::vector 24, a pointer 8.
     std::unique_ptr<std::set<std::uint16_t>> inbound_qos2_;                 // guarded by mu_
     std::unique_ptr<std::map<std::string, SubscriptionInfo>> subscriptions_;  // guarded by mu_
     std::unique_ptr<std::map<std::string, std::uint64_t>> live_versions_;  // guarded by mu_; topic -> version
-    std::unique_ptr<std::vector<std::function<void()>>> room_waiters_;      // guarded by mu_
+    // Kept once allocated (cleared at each wake-up): a subscriber congested once is soon
+    // congested again, and its publishers should not allocate each time.
+    std::unique_ptr<std::vector<std::weak_ptr<Connection>>> room_waiters_;  // guarded by mu_
     // Entries of inflight_ not done; each has its own packet identifier, so at most 65535.
     std::uint32_t inflight_count_ = 0;        // guarded by mu_
     // Queue-full drops since the last PUBLISH to the client (which tells a v5 client how

@@ -60,7 +60,7 @@ TEST(Session, OfflineQos1And2AreQueuedUpToTheLimitAndQos0IsDiscarded) {
     EXPECT_EQ(s.queued(), 2u);
     EXPECT_EQ(s.inflight(), 0u);
     EXPECT_FALSE(s.congested());  // only a connected client's queue holds publishers back
-    EXPECT_FALSE(s.wait_for_room([] { FAIL() << "woken while not congested"; }));
+    EXPECT_FALSE(s.wait_for_room(nullptr));  // not congested: nothing to wait for
 }
 
 TEST(Session, InboundQos2IdentifiersAreRememberedUntilPubrel) {
