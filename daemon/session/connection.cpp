@@ -8,7 +8,6 @@
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
-#include <boost/asio/execution_context.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/use_awaitable.hpp>
@@ -430,44 +429,6 @@ void Connection::wake_writer() {
     }
     auto self = shared_from_this();
     asio::post(ex, [self] { self->write_next(); });
-}
-
-namespace {
-// Owns the WokenWriters of one io_context; its shutdown drops what is due, as the
-// io_context drops the handler that would have run it.
-class WokenWritersService : public asio::execution_context::service {
-public:
-    static asio::execution_context::id id;
-    explicit WokenWritersService(asio::io_context& io) : asio::execution_context::service(io), writers(io) {}
-    WokenWriters writers;
-
-private:
-    void shutdown() override { writers.clear(); }
-};
-asio::execution_context::id WokenWritersService::id;
-}  // namespace
-
-WokenWriters& woken_writers(asio::io_context& io) { return asio::use_service<WokenWritersService>(io).writers; }
-
-void WokenWriters::add(std::shared_ptr<Connection> conn) {
-    due_.push_back(std::move(conn));
-    if (posted_) return;
-    posted_ = true;
-    asio::post(io_, [this] { run(); });
-}
-
-void WokenWriters::run() {
-    posted_ = false;
-    // A writer run here may wake others: they go to due_ and the next round.
-    std::swap(due_, running_);
-    for (const auto& conn : running_) conn->write_next();
-    running_.clear();
-}
-
-void WokenWriters::clear() noexcept {
-    due_.clear();
-    running_.clear();
-    posted_ = false;
 }
 
 void Connection::close(std::optional<mqtt::ReasonCode> reason, std::string reason_string) {

@@ -80,6 +80,7 @@
 #include "daemon/broker/message.hpp"
 #include "daemon/session/keep_alive.hpp"
 #include "daemon/session/parking.hpp"
+#include "daemon/session/woken_writers.hpp"
 
 #include "common/mqtt/codec.hpp"
 #include "common/net/stream.hpp"
@@ -142,28 +143,6 @@ struct ProtocolState {
     util::SharedString id;
     const util::SharedString& client_id() const noexcept { return id; }
 };
-
-class Connection;
-
-// The writers woken by handlers of an io_context run by one thread (design note 9), run
-// by one posted handler. One per io_context (woken_writers()); only that thread uses it.
-class WokenWriters {
-public:
-    explicit WokenWriters(boost::asio::io_context& io) : io_(io) {}
-    // Runs `conn`'s writer from the next round's handler. On the io_context's thread.
-    void add(std::shared_ptr<Connection> conn);
-    // Forgets what is due (io_context shutdown: its handler will not run).
-    void clear() noexcept;
-
-private:
-    void run();
-    boost::asio::io_context& io_;
-    std::vector<std::shared_ptr<Connection>> due_;
-    std::vector<std::shared_ptr<Connection>> running_;  // the batch being run; kept for its capacity
-    bool posted_ = false;
-};
-// The list of `io` (created on first use; it lives as long as `io`).
-WokenWriters& woken_writers(boost::asio::io_context& io);
 
 class Connection final : public std::enable_shared_from_this<Connection>,
                          private KeepAliveWheel::Entry,
