@@ -41,7 +41,7 @@ bool has_owner(const std::weak_ptr<session::Connection>& owner) {
 }  // namespace
 
 Broker::Broker(const config::Config& config, asio::io_context& io, store::Store& store)
-    : config_(config), io_(io), woken_writers_(session::woken_writers(io)), records_(config, store) {
+    : config_(config), io_(io), wakeups_(session::wakeups(io)), records_(config, store) {
     // Query subscriptions judge a write against the record it replaced (router.hpp note 4).
     router_.set_query_observer([&store](const std::string& table, bool any) { store.keep_previous(table, any); });
 }

@@ -38,7 +38,7 @@
 namespace harperrt::daemon::session {
 class Connection;
 class Session;
-class WokenWriters;
+class Wakeups;
 struct ProtocolState;
 struct SubscriptionInfo;
 }  // namespace harperrt::daemon::session
@@ -54,7 +54,7 @@ public:
     const config::Config& config() const noexcept { return config_; }
     boost::asio::io_context& io() noexcept { return io_; }
     // The io_context's writer wake-up list (connection.hpp, design note 9).
-    session::WokenWriters& woken_writers() noexcept { return woken_writers_; }
+    session::Wakeups& wakeups() noexcept { return wakeups_; }
     Router& router() noexcept { return router_; }
     RetainedMessages& retained() noexcept { return retained_; }
     const Records& records() const noexcept { return records_; }
@@ -141,7 +141,7 @@ private:
 
     const config::Config& config_;
     boost::asio::io_context& io_;
-    session::WokenWriters& woken_writers_;
+    session::Wakeups& wakeups_;
     Router router_;
     RetainedMessages retained_;
     Records records_;

@@ -135,10 +135,17 @@ asio::awaitable<void> Connection::async_wait_room(steady::time_point until) {
 }
 
 void Connection::room_available() {
+    auto ex = stream_.get_executor();
+    if (on_io_thread(ex)) {
+        broker_.wakeups().wake_room(shared_from_this());  // design note 9
+        return;
+    }
     auto self = shared_from_this();
-    asio::post(stream_.get_executor(), [self] {
-        if (self->pipeline_) self->pipeline_->room.cancel();
-    });
+    asio::post(ex, [self] { self->end_room_wait(); });
+}
+
+void Connection::end_room_wait() {
+    if (pipeline_) pipeline_->room.cancel();
 }
 
 std::uint64_t Connection::begin_ordered() {
@@ -415,16 +422,19 @@ void Connection::append_locked(const mqtt::Packet& packet) {
     broker::Stats::add(broker_.stats().messages_sent);
 }
 
+bool Connection::on_io_thread(const asio::any_io_executor& ex) const {
+    // Boost 1.74's any_executor::target() casts without checking the type: a strand
+    // connection's executor must not be taken for the io_context's.
+    if (ex.target_type() != typeid(asio::io_context::executor_type)) return false;
+    const auto* io = ex.target<asio::io_context::executor_type>();
+    return &io->context() == &broker_.io() && io->running_in_this_thread();
+}
+
 void Connection::wake_writer() {
     if (wake_pending_.exchange(true)) return;
     auto ex = stream_.get_executor();
-    // Design note 9: one handler for the writers woken on the io_context's one thread.
-    // (Boost 1.74's any_executor::target() casts without checking the type: a strand
-    // connection's executor must not be taken for the io_context's.)
-    const bool plain = ex.target_type() == typeid(asio::io_context::executor_type);
-    if (const auto* io = plain ? ex.target<asio::io_context::executor_type>() : nullptr;
-        io && &io->context() == &broker_.io() && io->running_in_this_thread()) {
-        broker_.woken_writers().add(shared_from_this());
+    if (on_io_thread(ex)) {
+        broker_.wakeups().wake_writer(shared_from_this());  // design note 9
         return;
     }
     auto self = shared_from_this();

@@ -66,10 +66,11 @@
 //      waits with Asio (taking the socket out would cancel the write) and parks the next
 //      time. The reader exists in exactly one form at a time: a running read_loop, Asio's
 //      readiness wait, or the parked descriptor; each ends in finish_reading once.
-//   9. Writer wake-ups, one handler per round: a connection with nothing being written
-//      wakes its writer with a post. On an io_context run by one thread (threads: 1, no
-//      strands), a wake-up from a handler of that thread joins the thread's WokenWriters
-//      list instead, and one posted handler runs every writer on it. A PUBLISH to 100
+//   9. Wake-ups, one handler per round: a connection with nothing being written wakes
+//      its writer with a post, and a publisher waiting for room in a subscriber's queue is
+//      woken with one. On an io_context run by one thread (threads: 1, no strands), a
+//      wake-up from a handler of that thread joins the io_context's Wakeups instead, and
+//      one posted handler runs every writer and ends every wait on it. A PUBLISH to 100
 //      subscribers then posts once, not 100 times: each post whose handler is not yet run
 //      allocates (Asio recycles one handler block per thread), about 2 allocations per
 //      published message on fan-out before. Wake-ups from other threads (the store's
@@ -80,7 +81,7 @@
 #include "daemon/broker/message.hpp"
 #include "daemon/session/keep_alive.hpp"
 #include "daemon/session/parking.hpp"
-#include "daemon/session/woken_writers.hpp"
+#include "daemon/session/wakeups.hpp"
 
 #include "common/mqtt/codec.hpp"
 #include "common/net/stream.hpp"
@@ -265,7 +266,12 @@ private:
         if (pipeline_) pipeline_->changed.cancel();
     }
     void wake_writer();
-    friend class WokenWriters;  // runs write_next
+    // Strand-only. Ends a wait of async_wait_room (its caller rechecks).
+    void end_room_wait();
+    // Whether `ex` is the plain executor of the broker's io_context and this thread runs it
+    // (threads: 1; design note 9).
+    bool on_io_thread(const boost::asio::any_io_executor& ex) const;
+    friend class Wakeups;  // runs write_next and end_room_wait
     // Requires out_mu_. Appends and enforces the output cap.
     void append_locked(const mqtt::Packet& packet);
     // Requires out_mu_. An empty output buffer takes the size of the one last freed while
